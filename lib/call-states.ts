@@ -1,0 +1,136 @@
+// The one table of call events: MyOperator's call states, their event names, the CallEvents handler methods and
+// their descriptions. Everything else (names, handler methods, docs, lookups) is derived from it.
+
+/** One row of {@link CALL_EVENTS}. */
+export interface CallEventDefinition {
+  /** The event name found on `CallEvent.name`. */
+  readonly name: string;
+  /** MyOperator's in-call `call_state` value, or `null` for events that do not come from a call state. */
+  readonly callState: number | null;
+  /** The `CallEvents` method that registers a handler for this event. */
+  readonly handler: `on${string}`;
+  /** What the event means, as MyOperator documents it. */
+  readonly description: string;
+  /** The kinds of call that produce it. */
+  readonly callTypes: string;
+}
+
+/**
+ * Every call event the package knows, in MyOperator's order. The in-call `call_state` values come from
+ * MyOperator's in-call webhook documentation; there is no state 8.
+ */
+export const CALL_EVENTS = [
+  {
+    name: 'incoming_call',
+    callState: 1,
+    handler: 'onIncomingCall',
+    description: 'Incoming call on server',
+    callTypes: 'OBD + incoming',
+  },
+  {
+    name: 'call_finished',
+    callState: 2,
+    handler: 'onCallFinished',
+    description: 'Call finished',
+    callTypes: 'OBD + incoming',
+  },
+  {
+    name: 'click_to_call_initiated',
+    callState: 3,
+    handler: 'onClickToCallInitiated',
+    description: 'Call initiated by user to customer',
+    callTypes: 'Click to call',
+  },
+  {
+    name: 'first_party_no_answer',
+    callState: 4,
+    handler: 'onFirstPartyNoAnswer',
+    description: 'First party no answer',
+    callTypes: 'OBD',
+  },
+  {
+    name: 'dialing_users',
+    callState: 5,
+    handler: 'onDialingUsers',
+    description: 'Dialing users',
+    callTypes: 'OBD + incoming',
+  },
+  {
+    name: 'user_answered',
+    callState: 6,
+    handler: 'onUserAnswered',
+    description: 'User answered',
+    callTypes: 'OBD + incoming',
+  },
+  {
+    name: 'client_rejected',
+    callState: 7,
+    handler: 'onClientRejected',
+    description: 'Client rejected the call',
+    callTypes: 'Click to call',
+  },
+  {
+    name: 'no_answer',
+    callState: 9,
+    handler: 'onNoAnswer',
+    description: 'No user picked the call (no answer)',
+    callTypes: 'Click to call',
+  },
+  {
+    name: 'call_summary',
+    callState: null,
+    handler: 'onCallSummary',
+    description: 'The whole call log, sent once after the call (after-call webhook, v2 call.summary)',
+    callTypes: 'All',
+  },
+  {
+    name: 'disposition',
+    callState: null,
+    handler: 'onDisposition',
+    description: 'An agent set the disposition of a call (Webhook v2)',
+    callTypes: 'All',
+  },
+  {
+    name: 'unknown',
+    callState: null,
+    handler: 'onUnknown',
+    description: 'A call state or event type this version does not know (accepted, never rejected)',
+    callTypes: 'Any',
+  },
+] as const satisfies readonly CallEventDefinition[];
+
+type Row = (typeof CALL_EVENTS)[number];
+
+/** Every value `CallEvent.name` can take. */
+export type CallEventName = Row['name'];
+
+/** The handler-registering method names of `CallEvents` (`onIncomingCall`, `onUserAnswered`...). */
+export type CallEventHandlerMethod = Row['handler'];
+
+/** The event name registered by a given handler method. */
+export type CallEventNameOf<M extends CallEventHandlerMethod> = Extract<Row, { handler: M }>['name'];
+
+/** All event names, in table order. */
+export const CALL_EVENT_NAMES: readonly CallEventName[] = CALL_EVENTS.map((row) => row.name);
+
+const byCallState = new Map<number, CallEventName>();
+const byName = new Map<string, Row>();
+for (const row of CALL_EVENTS) {
+  byName.set(row.name, row);
+  if (row.callState !== null) byCallState.set(row.callState, row.name);
+}
+
+/** The event name for an in-call `call_state`; `'unknown'` for a value outside MyOperator's table. */
+export function callEventNameForState(callState: number | null): CallEventName {
+  return (callState !== null && byCallState.get(callState)) || 'unknown';
+}
+
+/** Whether a string is one of the known event names. */
+export function isCallEventName(value: unknown): value is CallEventName {
+  return typeof value === 'string' && byName.has(value);
+}
+
+/** The table row of an event name. */
+export function callEventDefinition(name: CallEventName): Row {
+  return byName.get(name) as Row;
+}

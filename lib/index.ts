@@ -1,0 +1,64 @@
+// The public entry point: re-exports only.
+
+export { authenticate, type AuthenticateOptions, type BasicCredentials } from './authenticate';
+export {
+  createCallEvent,
+  type CallAgent,
+  type CallDepartment,
+  type CallDirection,
+  type CallEvent,
+  type CallEventFormat,
+  type CallRecording,
+  type CallStatus,
+  type PhoneNumber,
+} from './call-event';
+export {
+  CallEvents,
+  defaultDedupeKey,
+  type CallEventContext,
+  type CallEventHandler,
+  type CallEventsError,
+  type CallEventsLogger,
+  type CallEventsMiddlewareOptions,
+  type CallEventsOptions,
+  type DedupeOptions,
+  type ErrorHandler,
+  type ReceiveResult,
+  type SessionsOptions,
+  type Unsubscribe,
+} from './call-events';
+export {
+  CALL_EVENTS,
+  CALL_EVENT_NAMES,
+  callEventNameForState,
+  type CallEventDefinition,
+  type CallEventHandlerMethod,
+  type CallEventName,
+} from './call-states';
+export { webhookErrorHandler } from './error-handler';
+export {
+  ERROR_STATUS,
+  HandlerError,
+  isMyOperatorWebhookError,
+  MyOperatorWebhookError,
+  StoreError,
+  type ErrorCode,
+  type MyOperatorWebhookErrorOptions,
+  type ValidationDetail,
+} from './errors';
+export { mapQueryParams, type MapQueryParamsOptions, type QueryParamMapping } from './map-query-params';
+export { detectFormat, normalizePayload } from './normalize';
+export type { NormalizeOptions } from './normalize/options';
+export { parseMyOperatorBody, type ParseMyOperatorBodyOptions } from './parse-body';
+export { QUERY_FIELDS, type QueryFieldKey, type QueryFieldLabel } from './query-fields';
+export type { CallEventRequest } from './request';
+export {
+  buildCallSession,
+  type CallOutcome,
+  type CallSession,
+  type CallSessionEvent,
+  type SessionEventRecord,
+} from './session';
+export type { CallStore, StoreRecordRequest, StoreRecordResult } from './store/call-store';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
+export { myOperatorWebhook, type MyOperatorWebhookOptions } from './webhook';

@@ -1,0 +1,74 @@
+// Payload -> CallEvent: detects the format, validates it against its schema (compiled once) and normalises it.
+// The one place that knows which formats exist.
+
+import type { ValidateFunction } from 'ajv';
+
+import type { CallEvent, CallEventFormat } from '../call-event';
+import { MyOperatorWebhookError } from '../errors';
+import { compileSchema, toValidationDetails } from '../schemas/ajv';
+import { IN_CALL_KEYS, inCallV1Schema, type InCallLog } from '../schemas/incall-v1';
+import { normalizeInCallLog } from './incall-v1';
+import { DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from './options';
+
+/** How one payload format is recognised, checked and normalised. */
+interface PayloadFormat<T> {
+  readonly format: CallEventFormat;
+  readonly detect: (payload: Record<string, unknown>) => boolean;
+  readonly validate: ValidateFunction<T>;
+  readonly normalize: (payload: T, options: NormalizeOptions, receivedAt: Date) => CallEvent;
+}
+
+function definePayloadFormat<T>(format: PayloadFormat<T>): PayloadFormat<unknown> {
+  return format as unknown as PayloadFormat<unknown>;
+}
+
+function hasAnyKey(keys: readonly string[]): (payload: Record<string, unknown>) => boolean {
+  return (payload) => keys.some((key) => Object.hasOwn(payload, key));
+}
+
+// Most specific first.
+const FORMATS: readonly PayloadFormat<unknown>[] = [
+  definePayloadFormat<InCallLog>({
+    format: 'incall-v1',
+    detect: hasAnyKey(IN_CALL_KEYS),
+    validate: compileSchema<InCallLog>(inCallV1Schema),
+    normalize: normalizeInCallLog,
+  }),
+];
+
+/** Whether a value is a JSON object (not an array, not null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Which format a decoded payload is in; `null` when it is none of them. */
+export function detectFormat(payload: unknown): CallEventFormat | null {
+  if (!isPlainObject(payload)) return null;
+  return FORMATS.find((entry) => entry.detect(payload))?.format ?? null;
+}
+
+/**
+ * Builds a CallEvent from a decoded payload. Throws `invalid_call_log` (422) with the failing paths when the
+ * payload is of no known format or fails its format's schema.
+ */
+export function normalizePayload(
+  payload: unknown,
+  options: NormalizeOptions = DEFAULT_NORMALIZE_OPTIONS,
+  receivedAt: Date = new Date(),
+): CallEvent {
+  if (!isPlainObject(payload)) {
+    throw new MyOperatorWebhookError('invalid_call_log', {
+      details: [{ path: '', message: 'must be a JSON object' }],
+    });
+  }
+  const entry = FORMATS.find((candidate) => candidate.detect(payload));
+  if (!entry) {
+    throw new MyOperatorWebhookError('invalid_call_log', {
+      details: [{ path: '', message: 'is not a MyOperator call log (no known field)' }],
+    });
+  }
+  if (!entry.validate(payload)) {
+    throw new MyOperatorWebhookError('invalid_call_log', { details: toValidationDetails(entry.validate.errors) });
+  }
+  return entry.normalize(payload, options, receivedAt);
+}

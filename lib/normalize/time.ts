@@ -1,0 +1,98 @@
+// Times as MyOperator sends them: zone-less `YYYY-MM-DD HH:mm:ss` (UTC unless a time zone is configured),
+// epoch seconds or milliseconds as numbers or strings, ISO 8601 with a zone, and `HH:MM:SS` durations.
+
+const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/;
+const EPOCH = /^\d{1,16}(?:\.\d+)?$/;
+// Below this an epoch number is read as seconds, above it as milliseconds (1e11 s is the year 5138).
+const MILLISECONDS_FROM = 1e11;
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    offsetFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Throws a RangeError for a time zone the runtime does not know; returns it otherwise. */
+export function assertTimeZone(timeZone: string): string {
+  formatterFor(timeZone);
+  return timeZone;
+}
+
+/** Milliseconds to add to UTC to get the wall time in `timeZone` at the instant `utcMs`. */
+function zoneOffset(utcMs: number, timeZone: string): number {
+  const parts = formatterFor(timeZone).formatToParts(new Date(utcMs));
+  const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((part) => part.type === type)?.value);
+  const wall = Date.UTC(
+    field('year'),
+    field('month') - 1,
+    field('day'),
+    field('hour'),
+    field('minute'),
+    field('second'),
+  );
+  return wall - Math.floor(utcMs / 1000) * 1000;
+}
+
+function epochToDate(value: number): Date | null {
+  if (!Number.isFinite(value) || value <= 0) return null;
+  return new Date(value < MILLISECONDS_FROM ? value * 1000 : value);
+}
+
+/**
+ * Reads a date-time. Zone-less wall times are read in `timeZone` (`null` = UTC). Returns `null` for an absent,
+ * empty, zero or unreadable value.
+ */
+export function toDate(value: unknown, timeZone: string | null = null): Date | null {
+  if (typeof value === 'number') return epochToDate(value);
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (text === '') return null;
+  if (EPOCH.test(text)) return epochToDate(Number(text));
+  const wall = WALL_TIME.exec(text);
+  if (wall) {
+    const [, y, mo, d, h, mi, s, ms] = wall;
+    const utc = Date.UTC(
+      Number(y),
+      Number(mo) - 1,
+      Number(d),
+      Number(h),
+      Number(mi),
+      Number(s ?? 0),
+      Number((ms ?? '0').padEnd(3, '0')),
+    );
+    if (Number.isNaN(utc)) return null;
+    if (timeZone === null || timeZone === 'UTC') return new Date(utc);
+    // The offset at the guessed instant, then once more at the corrected one (daylight-saving edges).
+    let instant = utc - zoneOffset(utc, timeZone);
+    instant = utc - zoneOffset(instant, timeZone);
+    return new Date(instant);
+  }
+  const parsed = Date.parse(text);
+  return Number.isNaN(parsed) ? null : new Date(parsed);
+}
+
+/** `HH:MM:SS` (hours may exceed 24), `MM:SS` or a number of seconds -> seconds; `null` when unreadable. */
+export function toDurationSeconds(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (text === '') return null;
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text));
+  const match = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})$/.exec(text);
+  if (!match) return null;
+  return Number(match[1] ?? 0) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+}

@@ -1,0 +1,89 @@
+// Tolerant readers for single values: MyOperator sends numbers as strings and strings as numbers, uses `""` or
+// `null` for absent values, and words or digits for enums. Each reader returns `null` for anything absent.
+
+import type { CallDirection, CallStatus } from '../call-event';
+import { restorePlus } from './phone';
+
+/** A non-empty string (trimmed) from a string or a finite number. */
+export function toText(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const text = value.trim();
+    return text === '' ? null : text;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+/** An integer from a number or a numeric string (`"6"`). */
+export function toInteger(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  return /^-?\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
+/** A non-negative number from a number or a numeric string (`"0.65"`). */
+export function toNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  return /^-?\d+(?:\.\d+)?$/.test(text) ? Number(text) : null;
+}
+
+/** `1` / `"1"` / `"Incoming"` -> incoming; `2` / `"2"` / `"Outgoing"` -> outgoing. */
+export function toDirection(value: unknown): CallDirection | null {
+  const text = toText(value);
+  if (text === null) return null;
+  switch (text.toLowerCase()) {
+    case '1':
+    case 'incoming':
+    case 'inbound':
+      return 'incoming';
+    case '2':
+    case 'outgoing':
+    case 'outbound':
+      return 'outgoing';
+    default:
+      return null;
+  }
+}
+
+/** `1` connected, `2` missed, `3` voicemail, by number or by word (v2's `bridged` is connected). */
+export function toCallStatus(value: unknown): CallStatus | null {
+  const text = toText(value);
+  if (text === null) return null;
+  switch (text.toLowerCase()) {
+    case '1':
+    case 'connected':
+    case 'bridged':
+    case 'answered':
+      return 'connected';
+    case '2':
+    case 'missed':
+    case 'not_answered':
+      return 'missed';
+    case '3':
+    case 'voicemail':
+      return 'voicemail';
+    default:
+      return null;
+  }
+}
+
+/** A list of strings from an array or a comma-separated string (`users`). */
+export function toTextList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+  const list: string[] = [];
+  for (const item of items) {
+    const text = toText(item);
+    if (text !== null) list.push(text);
+  }
+  return list;
+}
+
+/** A phone-like string kept as text, with a `+` lost to form decoding restored; `"unknown"` is absent. */
+export function toNumberText(value: unknown): string | null {
+  const text = typeof value === 'string' ? restorePlus(value) : value;
+  const result = toText(text);
+  return result === null || result.toLowerCase() === 'unknown' ? null : result;
+}

@@ -1,0 +1,32 @@
+// The CallStore interface: what CallEvents needs from a store for exactly-once handling and call sessions.
+// One `record` call per event does both, so a networked store can do it in one atomic round trip.
+
+import type { SessionEventRecord } from '../session';
+
+/** What CallEvents asks a store to do when an event arrives. */
+export interface StoreRecordRequest {
+  /** Claim this de-duplication key for `ttlMs` (absent: the event is not de-duplicated). */
+  dedupe: { key: string; ttlMs: number } | null;
+  /** Add this record to the call's session (kept once per `id`) and return all its records. */
+  session: { uid: string; id: string; record: SessionEventRecord; ttlMs: number } | null;
+}
+
+export interface StoreRecordResult {
+  /** `false` when the de-duplication key was already claimed: the event is a redelivery. */
+  claimed: boolean;
+  /** The session's records after this one was added; `null` when no session was asked for or not claimed. */
+  records: SessionEventRecord[] | null;
+}
+
+/**
+ * A store for de-duplication claims and call sessions. `record` must be atomic: two processes recording the
+ * same key at once get `claimed: true` exactly once. A store must not hang: it rejects after its own timeout.
+ */
+export interface CallStore {
+  /** Claims the key (when given) and, if claimed, records the session event. */
+  record(request: StoreRecordRequest): Promise<StoreRecordResult>;
+  /** Gives up a claim (handlers failed), so a redelivery of the event runs them again. */
+  release(key: string): Promise<void>;
+  /** A call's session records; empty when the call is unknown or expired. */
+  sessionRecords(uid: string): Promise<SessionEventRecord[]>;
+}
