@@ -7,6 +7,11 @@ export interface CallEventDefinition {
   readonly name: string;
   /** MyOperator's in-call `call_state` value, or `null` for events that do not come from a call state. */
   readonly callState: number | null;
+  /**
+   * The Webhook v2 `event_type` values that become this event (lower case). MyOperator's names first, then the
+   * aliases some integrations see.
+   */
+  readonly v2EventTypes: readonly string[];
   /** The `CallEvents` method that registers a handler for this event. */
   readonly handler: `on${string}`;
   /** What the event means, as MyOperator documents it. */
@@ -23,6 +28,7 @@ export const CALL_EVENTS = [
   {
     name: 'incoming_call',
     callState: 1,
+    v2EventTypes: ['call.initiated'],
     handler: 'onIncomingCall',
     description: 'Incoming call on server',
     callTypes: 'OBD + incoming',
@@ -30,6 +36,7 @@ export const CALL_EVENTS = [
   {
     name: 'call_finished',
     callState: 2,
+    v2EventTypes: ['call.end', 'call.ended'],
     handler: 'onCallFinished',
     description: 'Call finished',
     callTypes: 'OBD + incoming',
@@ -37,6 +44,7 @@ export const CALL_EVENTS = [
   {
     name: 'click_to_call_initiated',
     callState: 3,
+    v2EventTypes: [],
     handler: 'onClickToCallInitiated',
     description: 'Call initiated by user to customer',
     callTypes: 'Click to call',
@@ -44,6 +52,7 @@ export const CALL_EVENTS = [
   {
     name: 'first_party_no_answer',
     callState: 4,
+    v2EventTypes: [],
     handler: 'onFirstPartyNoAnswer',
     description: 'First party no answer',
     callTypes: 'OBD',
@@ -51,6 +60,7 @@ export const CALL_EVENTS = [
   {
     name: 'dialing_users',
     callState: 5,
+    v2EventTypes: ['call.dial_begin'],
     handler: 'onDialingUsers',
     description: 'Dialing users',
     callTypes: 'OBD + incoming',
@@ -58,6 +68,7 @@ export const CALL_EVENTS = [
   {
     name: 'user_answered',
     callState: 6,
+    v2EventTypes: ['call.answered', 'call.responded'],
     handler: 'onUserAnswered',
     description: 'User answered',
     callTypes: 'OBD + incoming',
@@ -65,6 +76,7 @@ export const CALL_EVENTS = [
   {
     name: 'client_rejected',
     callState: 7,
+    v2EventTypes: [],
     handler: 'onClientRejected',
     description: 'Client rejected the call',
     callTypes: 'Click to call',
@@ -72,6 +84,7 @@ export const CALL_EVENTS = [
   {
     name: 'no_answer',
     callState: 9,
+    v2EventTypes: [],
     handler: 'onNoAnswer',
     description: 'No user picked the call (no answer)',
     callTypes: 'Click to call',
@@ -79,6 +92,7 @@ export const CALL_EVENTS = [
   {
     name: 'call_summary',
     callState: null,
+    v2EventTypes: ['call.summary'],
     handler: 'onCallSummary',
     description: 'The whole call log, sent once after the call (after-call webhook, v2 call.summary)',
     callTypes: 'All',
@@ -86,6 +100,7 @@ export const CALL_EVENTS = [
   {
     name: 'disposition',
     callState: null,
+    v2EventTypes: ['call.disposition'],
     handler: 'onDisposition',
     description: 'An agent set the disposition of a call (Webhook v2)',
     callTypes: 'All',
@@ -93,6 +108,7 @@ export const CALL_EVENTS = [
   {
     name: 'unknown',
     callState: null,
+    v2EventTypes: [],
     handler: 'onUnknown',
     description: 'A call state or event type this version does not know (accepted, never rejected)',
     callTypes: 'Any',
@@ -115,14 +131,26 @@ export const CALL_EVENT_NAMES: readonly CallEventName[] = CALL_EVENTS.map((row) 
 
 const byCallState = new Map<number, CallEventName>();
 const byName = new Map<string, Row>();
+const byV2EventType = new Map<string, CallEventName>();
 for (const row of CALL_EVENTS) {
   byName.set(row.name, row);
   if (row.callState !== null) byCallState.set(row.callState, row.name);
+  for (const eventType of row.v2EventTypes) byV2EventType.set(eventType, row.name);
 }
 
 /** The event name for an in-call `call_state`; `'unknown'` for a value outside MyOperator's table. */
 export function callEventNameForState(callState: number | null): CallEventName {
   return (callState !== null && byCallState.get(callState)) || 'unknown';
+}
+
+/**
+ * The event name for a Webhook v2 `event_type` (read trimmed and case-insensitively); `'unknown'` for a type
+ * this version does not know, or for a missing one.
+ * @example callEventNameForV2Type('call.answered') // 'user_answered'
+ */
+export function callEventNameForV2Type(eventType: unknown): CallEventName {
+  if (typeof eventType !== 'string') return 'unknown';
+  return byV2EventType.get(eventType.trim().toLowerCase()) ?? 'unknown';
 }
 
 /** Whether a string is one of the known event names. */

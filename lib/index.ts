@@ -31,6 +31,7 @@ export {
   CALL_EVENTS,
   CALL_EVENT_NAMES,
   callEventNameForState,
+  callEventNameForV2Type,
   type CallEventDefinition,
   type CallEventHandlerMethod,
   type CallEventName,

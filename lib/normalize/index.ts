@@ -6,9 +6,13 @@ import type { ValidateFunction } from 'ajv';
 import type { CallEvent, CallEventFormat } from '../call-event';
 import { MyOperatorWebhookError } from '../errors';
 import { compileSchema, toValidationDetails } from '../schemas/ajv';
+import { AFTER_CALL_KEYS, afterCallV1Schema, type AfterCallLog } from '../schemas/aftercall-v1';
 import { IN_CALL_KEYS, inCallV1Schema, type InCallLog } from '../schemas/incall-v1';
+import { V2_KEY, v2Schema, type V2Event } from '../schemas/v2';
+import { normalizeAfterCallLog } from './aftercall-v1';
 import { normalizeInCallLog } from './incall-v1';
 import { DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from './options';
+import { normalizeV2Event } from './v2';
 
 /** How one payload format is recognised, checked and normalised. */
 interface PayloadFormat<T> {
@@ -26,8 +30,20 @@ function hasAnyKey(keys: readonly string[]): (payload: Record<string, unknown>) 
   return (payload) => keys.some((key) => Object.hasOwn(payload, key));
 }
 
-// Most specific first.
+// Most specific first: a v2 envelope also carries `company_id`, an in-call key.
 const FORMATS: readonly PayloadFormat<unknown>[] = [
+  definePayloadFormat<V2Event>({
+    format: 'v2',
+    detect: hasAnyKey([V2_KEY]),
+    validate: compileSchema<V2Event>(v2Schema),
+    normalize: normalizeV2Event,
+  }),
+  definePayloadFormat<AfterCallLog>({
+    format: 'aftercall-v1',
+    detect: hasAnyKey(AFTER_CALL_KEYS),
+    validate: compileSchema<AfterCallLog>(afterCallV1Schema),
+    normalize: normalizeAfterCallLog,
+  }),
   definePayloadFormat<InCallLog>({
     format: 'incall-v1',
     detect: hasAnyKey(IN_CALL_KEYS),

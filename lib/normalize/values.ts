@@ -1,8 +1,8 @@
 // Tolerant readers for single values: MyOperator sends numbers as strings and strings as numbers, uses `""` or
 // `null` for absent values, and words or digits for enums. Each reader returns `null` for anything absent.
 
-import type { CallDirection, CallStatus } from '../call-event';
-import { restorePlus } from './phone';
+import type { CallAgent, CallDirection, CallStatus } from '../call-event';
+import { isCountryCode, restorePlus } from './phone';
 
 /** A non-empty string (trimmed) from a string or a finite number. */
 export function toText(value: unknown): string | null {
@@ -86,4 +86,57 @@ export function toNumberText(value: unknown): string | null {
   const text = typeof value === 'string' ? restorePlus(value) : value;
   const result = toText(text);
   return result === null || result.toLowerCase() === 'unknown' ? null : result;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+/**
+ * The entries of a list of objects, however it arrived: an array; `null` or absent (empty); a single object
+ * (one entry); or a map with numbered keys, `{"0": {...}, "1": {...}}`, which PHP's `json_encode` writes for an
+ * array whose keys are not 0..n-1 (in key order). Entries that are not objects are left out.
+ */
+export function toObjectList<T extends object>(
+  value: readonly T[] | T | Readonly<Record<string, T>> | null | undefined,
+): T[] {
+  if (Array.isArray(value)) return (value as readonly unknown[]).filter(isObject) as T[];
+  if (!isObject(value)) return [];
+  const keys = Object.keys(value);
+  if (keys.length > 0 && !keys.every((key) => /^\d+$/.test(key))) return [value as T];
+  const map = value as Readonly<Record<string, unknown>>;
+  return keys.map((key) => map[key]).filter(isObject) as T[];
+}
+
+/** A country calling code without its `+` (`"91"`, `"+91"`, `91`); `null` when absent or not a known code. */
+export function toCountryCode(value: unknown): string | null {
+  const text = toText(typeof value === 'string' ? restorePlus(value) : value);
+  if (text === null) return null;
+  const digits = text.replace(/^(?:\+|00)/, '');
+  return isCountryCode(digits) ? digits : null;
+}
+
+/**
+ * The items of a list without repeats, keeping the first of each key; items whose key is `null` are all kept.
+ * @example uniqueBy(agents, (agent) => agent.id)
+ */
+export function uniqueBy<T>(items: readonly T[], key: (item: T) => string | null): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const value = key(item);
+    if (value === null) return true;
+    if (seen.has(value)) return false;
+    seen.add(value);
+    return true;
+  });
+}
+
+/** The agents' numbers for `event.users`: E.164 where known, else as sent; each once. */
+export function agentNumbers(agents: readonly CallAgent[]): string[] {
+  const numbers: string[] = [];
+  for (const agent of agents) {
+    const number = agent.phone?.e164 ?? agent.phone?.raw;
+    if (number !== undefined && !numbers.includes(number)) numbers.push(number);
+  }
+  return numbers;
 }
