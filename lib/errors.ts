@@ -55,9 +55,9 @@ export class MyOperatorWebhookError extends Error {
   /** Whether `message` is safe to send to the client (true for every 4xx). */
   readonly expose: boolean;
   /** The failing paths of an `invalid_call_log`. */
-  readonly details?: ValidationDetail[];
+  declare readonly details?: ValidationDetail[];
   /** Headers that belong to the response (`WWW-Authenticate`). */
-  readonly headers?: Record<string, string>;
+  declare readonly headers?: Record<string, string>;
 
   constructor(code: ErrorCode, options: MyOperatorWebhookErrorOptions = {}) {
     super(options.message ?? DEFAULT_MESSAGE[code], options.cause === undefined ? undefined : { cause: options.cause });
@@ -73,7 +73,7 @@ export class MyOperatorWebhookError extends Error {
 /** Why handlers failed: every handler error, gathered, with the event they failed on. */
 export class HandlerError extends MyOperatorWebhookError {
   override readonly name = 'HandlerError';
-  /** Each failing handler's error, in registration order. */
+  /** Each failing handler's error: the event's own handlers first, then `onAny` ones, each in registration order. */
   readonly errors: unknown[];
   readonly event: CallEvent;
 

@@ -3,7 +3,7 @@
 
 import { unescape } from 'node:querystring';
 
-/** Decodes one form component: `+` is a space, bad `%` sequences are kept as they are. */
+/** Decodes one form component: `+` is a space; a `%` that starts no valid escape is kept, never thrown on. */
 export function decodeFormComponent(value: string): string {
   return unescape(value.includes('+') ? value.replace(/\+/g, ' ') : value);
 }

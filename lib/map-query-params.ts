@@ -44,6 +44,7 @@ export function resolveQueryMapping(factory: string, mapping: unknown): Resolved
   }
   const resolved: Array<readonly [string, (typeof QUERY_FIELDS)[number]]> = [];
   for (const [parameter, target] of Object.entries(mapping as Record<string, unknown>)) {
+    if (target === undefined) continue; // like every option object: undefined means absent
     const field = typeof target === 'string' ? findQueryField(target) : undefined;
     if (!field) {
       throw optionError(

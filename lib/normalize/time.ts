@@ -49,7 +49,9 @@ function zoneOffset(utcMs: number, timeZone: string): number {
 
 function epochToDate(value: number): Date | null {
   if (!Number.isFinite(value) || value <= 0) return null;
-  return new Date(value < MILLISECONDS_FROM ? value * 1000 : value);
+  const date = new Date(value < MILLISECONDS_FROM ? value * 1000 : value);
+  // Past 8.64e15 ms (year 275760) a Date is invalid: such an epoch is garbage, not a date.
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /**
@@ -74,7 +76,19 @@ export function toDate(value: unknown, timeZone: string | null = null): Date | n
       Number(s ?? 0),
       Number((ms ?? '0').padEnd(3, '0')),
     );
-    if (Number.isNaN(utc)) return null;
+    // Date.UTC rolls out-of-range parts over (month 13, 30 February, 25:00): such a value is garbage, not a date.
+    const check = new Date(utc);
+    if (
+      Number.isNaN(utc) ||
+      check.getUTCFullYear() !== Number(y) ||
+      check.getUTCMonth() !== Number(mo) - 1 ||
+      check.getUTCDate() !== Number(d) ||
+      check.getUTCHours() !== Number(h) ||
+      check.getUTCMinutes() !== Number(mi) ||
+      check.getUTCSeconds() !== Number(s ?? 0)
+    ) {
+      return null;
+    }
     if (timeZone === null || timeZone === 'UTC') return new Date(utc);
     // The offset at the guessed instant, then once more at the corrected one (daylight-saving edges).
     let instant = utc - zoneOffset(utc, timeZone);
@@ -91,8 +105,13 @@ export function toDurationSeconds(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   const text = value.trim();
   if (text === '') return null;
-  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text));
-  const match = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})$/.exec(text);
-  if (!match) return null;
-  return Number(match[1] ?? 0) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+  let seconds: number;
+  if (/^\d+(?:\.\d+)?$/.test(text)) seconds = Math.round(Number(text));
+  else {
+    const match = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})$/.exec(text);
+    if (!match) return null;
+    seconds = Number(match[1] ?? 0) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+  }
+  // Hundreds of digits read as Infinity: garbage, not a duration.
+  return Number.isFinite(seconds) ? seconds : null;
 }

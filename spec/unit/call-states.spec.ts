@@ -1,4 +1,5 @@
 import { CALL_EVENTS, CALL_EVENT_NAMES, callEventNameForState } from '../../lib';
+import { callEventDefinition, isCallEventName } from '../../lib/call-states';
 import { CallEvents } from '../../lib/call-events';
 
 describe('the call-state table', () => {
@@ -29,5 +30,43 @@ describe('the call-state table', () => {
       expect(typeof (calls as unknown as Record<string, unknown>)[row.handler]).toBe('function');
     }
     expect(new Set(CALL_EVENT_NAMES).size).toBe(CALL_EVENTS.length);
+  });
+
+  it('derives every handler method from its event name (on + PascalCase)', () => {
+    const pascal = (name: string): string =>
+      name
+        .split('_')
+        .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+        .join('');
+    expect(CALL_EVENTS.map((row) => row.handler)).toEqual(CALL_EVENTS.map((row) => `on${pascal(row.name)}`));
+  });
+
+  it('lists the names in table order, each state once', () => {
+    expect(CALL_EVENT_NAMES).toEqual(CALL_EVENTS.map((row) => row.name));
+    const states = CALL_EVENTS.flatMap((row) => (row.callState === null ? [] : [row.callState]));
+    expect(new Set(states).size).toBe(states.length);
+  });
+
+  it('recognises its own names and nothing else', () => {
+    expect(CALL_EVENT_NAMES.every((name) => isCallEventName(name))).toBe(true);
+    expect([isCallEventName('not_an_event'), isCallEventName(6), isCallEventName('onUserAnswered')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('gives the row of a name', () => {
+    expect(callEventDefinition('user_answered')).toMatchObject({ callState: 6, handler: 'onUserAnswered' });
+  });
+
+  it('names every out-of-table state "unknown"', () => {
+    expect([0, 8, 10, -1, 1.5].map((state) => callEventNameForState(state))).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
   });
 });

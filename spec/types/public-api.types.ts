@@ -1,0 +1,171 @@
+// A compile-only test of the public typing, checked by `tsc -p tsconfig.json` (jest does not run it): what must
+// compile compiles, and every `@ts-expect-error` marks a misuse the types must refuse (an unneeded one fails tsc).
+
+import express, { type Request, type Response } from 'express';
+
+import {
+  authenticate,
+  CallEvents,
+  mapQueryParams,
+  myOperatorWebhook,
+  parseMyOperatorBody,
+  type CallEvent,
+  type CallEventHandler,
+  type CallEventName,
+  type CallEventRequest,
+  type CallEventsError,
+  type PhoneNumber,
+  type ReceiveResult,
+  type Unsubscribe,
+} from '../../lib';
+
+/** `true` only when A and B are assignable both ways. */
+type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** Compiles only when its type argument is `true`. */
+function assertType<T extends true>(proof: T): T {
+  return proof;
+}
+
+/** Uses values, so that the checks can be written as plain declarations. */
+function use(...values: unknown[]): number {
+  return values.length;
+}
+
+export function requestAugmentation(): void {
+  assertType<Equal<Request['callEvent'], CallEvent | undefined>>(true);
+  assertType<Equal<CallEventRequest['callEvent'], CallEvent>>(true);
+
+  const app = express();
+  app.post('/hook', parseMyOperatorBody(), (req: Request, res: Response) => {
+    const e164: string | null | undefined = req.callEvent?.caller?.e164;
+    res.json({ e164 });
+  });
+
+  const handle = (req: CallEventRequest): CallEventName => req.callEvent.name;
+  use(handle);
+}
+
+export function handlerNarrowing(calls: CallEvents, event: CallEvent): void {
+  const stop: Unsubscribe = calls.onUserAnswered((answered) => {
+    const name: 'user_answered' = answered.name;
+    assertType<Equal<typeof answered, CallEvent<'user_answered'>>>(true);
+    use(name);
+  });
+  stop();
+
+  calls.onCallFinished(async (finished, ctx) => {
+    const name: 'call_finished' = finished.name;
+    await Promise.resolve(ctx.req?.method);
+    use(name);
+  });
+
+  calls.on(['no_answer', 'client_rejected'], (missed) => {
+    const name: 'no_answer' | 'client_rejected' = missed.name;
+    use(name);
+  });
+
+  calls.onAny((any) => {
+    const name: CallEventName = any.name;
+    use(name);
+  });
+
+  calls.onError((error) => {
+    const failed: CallEventsError = error;
+    const failedEvent: CallEvent = error.event;
+    use(failed);
+    use(failedEvent);
+  });
+
+  const general: CallEventHandler = () => undefined;
+  calls.onIncomingCall(general);
+  calls.off('incoming_call', general);
+
+  const result: Promise<ReceiveResult> = calls.receive(event);
+  use(result);
+
+  // @ts-expect-error -- a handler for call_finished events is not a handler for user_answered events
+  calls.onUserAnswered((finished: CallEvent<'call_finished'>) => finished.name);
+
+  // @ts-expect-error -- not an event name
+  calls.on('not_an_event', () => undefined);
+
+  // @ts-expect-error -- not an event name, inside a list
+  calls.on(['incoming_call', 'not_an_event'], () => undefined);
+
+  // @ts-expect-error -- off() takes event names only
+  calls.off('not_an_event', general);
+}
+
+export function nullableFields(event: CallEvent): void {
+  // @ts-expect-error -- caller may be null: the null check is required
+  const unchecked: string | null = event.caller.e164;
+  use(unchecked);
+
+  const checked: string | null | undefined = event.caller?.e164;
+  use(checked);
+
+  const caller: PhoneNumber | null = event.caller;
+  if (caller !== null) {
+    const e164: string | null = caller.e164;
+    use(e164);
+  }
+
+  const users: string[] = event.users;
+  use(users);
+
+  // @ts-expect-error -- absent values are null, never undefined
+  event.uid = undefined;
+
+  // @ts-expect-error -- absent values are null, never undefined
+  event.caller = undefined;
+
+  event.uid = null;
+}
+
+export function factoryOptions(calls: CallEvents): void {
+  authenticate({ headers: ['my-super-secret-token: abc123def'], basic: { username: 'admin', password: '123456' } });
+  authenticate({ headers: { 'x-api-key': ['new-key', 'old-key'] }, query: { key: 'abc' }, realm: 'Mine' });
+
+  // @ts-expect-error -- excess property: a typo of "headers"
+  authenticate({ heders: [] });
+
+  mapQueryParams({ caller_number: 'callerNumber', state: 'Call state', uid: 'uid' });
+  mapQueryParams({ anything: 'a label the types cannot know, checked at run time' });
+
+  // @ts-expect-error -- a mapping value must be a string
+  mapQueryParams({ caller_number: 5 });
+
+  // @ts-expect-error -- excess option
+  mapQueryParams({ uid: 'uid' }, { limit: '10kb' });
+
+  calls.middleware({ respond: 'next', timeoutMs: 1000, onHandlerError: 'respond-200' });
+
+  // @ts-expect-error -- not one of 'after-handlers' | 'immediately' | 'next'
+  calls.middleware({ respond: 'later' });
+
+  // @ts-expect-error -- not one of 'respond-500' | 'respond-200'
+  calls.middleware({ onHandlerError: 'respond-404' });
+
+  myOperatorWebhook({ auth: false, calls, respond: 'immediately' });
+
+  // @ts-expect-error -- not one of 'after-handlers' | 'immediately' | 'next'
+  myOperatorWebhook({ auth: false, calls, respond: 'later' });
+
+  // @ts-expect-error -- auth is required (false opts out explicitly)
+  myOperatorWebhook({ calls });
+
+  // @ts-expect-error -- calls is required
+  myOperatorWebhook({ auth: false });
+
+  // @ts-expect-error -- auth: true means nothing
+  myOperatorWebhook({ auth: true, calls });
+
+  parseMyOperatorBody({ limit: '100kb', field: 'myoperator', defaultCountryCode: '91', timeZone: 'Asia/Kolkata' });
+
+  // @ts-expect-error -- excess property: a typo of "limit"
+  parseMyOperatorBody({ limt: '100kb' });
+
+  // @ts-expect-error -- excess property
+  new CallEvents({ dedup: false });
+}
