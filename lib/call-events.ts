@@ -46,8 +46,9 @@ export interface DedupeOptions {
    */
   ttlMs?: number;
   /**
-   * The de-duplication key of an event; `null` means "never de-duplicate this one".
+   * The de-duplication key of an event; `null` (or `''`) means "never de-duplicate this one".
    * @default v2 `event_id`, else `uid` + `name` + `callState`
+   * @example key: (event) => event.id // one log id, one run
    */
   key?: (event: CallEvent) => string | null;
 }
@@ -270,7 +271,9 @@ export class CallEvents {
    * `{ duplicate }`; rejects with a `HandlerError` (also given to every `onError` handler) when any handler failed.
    */
   async receive(event: CallEvent, ctx: CallEventContext = {}): Promise<ReceiveResult> {
-    const key = this.#dedupeKey === null ? null : this.#dedupeKey(event);
+    const chosenKey = this.#dedupeKey === null ? null : this.#dedupeKey(event);
+    // A custom key() that gives '' (or, from JavaScript, undefined) means "no key", never one key shared by all.
+    const key = typeof chosenKey === 'string' && chosenKey !== '' ? chosenKey : null;
     const sessionTtlMs = this.#sessionTtlMs;
     const request: StoreRecordRequest = {
       dedupe: key === null ? null : { key, ttlMs: this.#dedupeTtlMs },
@@ -413,8 +416,10 @@ export class CallEvents {
           settled = true;
           clearTimeout(timer);
           if (failWith500) next(error);
-          else if (respond === 'next') next();
-          else sendFixedJson(res, 200, RESPONSE_BODY.ok);
+          else if (respond === 'next') {
+            res.locals.myOperator = { duplicate: false, pending: false };
+            next();
+          } else sendFixedJson(res, 200, RESPONSE_BODY.ok);
         },
       );
     };
