@@ -62,4 +62,5 @@ export {
 } from './session';
 export type { CallStore, StoreRecordRequest, StoreRecordResult } from './store/call-store';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
+export { RedisStore, type RedisStoreClient, type RedisStoreOptions } from './store/redis-store';
 export { myOperatorWebhook, type MyOperatorWebhookOptions } from './webhook';

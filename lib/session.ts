@@ -4,7 +4,10 @@
 import type { CallEvent, CallStatus } from './call-event';
 import type { CallEventName } from './call-states';
 
-/** One event of a session as a store keeps it (JSON-safe: times in epoch milliseconds). */
+/**
+ * One event of a session as a store keeps it (JSON-safe: times in epoch milliseconds). Stores treat it as
+ * opaque: they keep the first record given under each id and hand records back as they were given.
+ */
 export interface SessionEventRecord {
   name: CallEventName;
   callState: number | null;
@@ -14,13 +17,17 @@ export interface SessionEventRecord {
   status: CallStatus | null;
   /** Who answered, for answering events (agent number or name). */
   agent: string | null;
+  /** When the call started, as a call summary reports it (its own `at` is when the call ended). */
+  callStartedAt?: number | null;
 }
 
 /** One event of a CallSession. */
 export interface CallSessionEvent {
   name: CallEventName;
   callState: number | null;
+  /** The event's own time (when it carries none: when it was first received). */
   at: Date;
+  /** When the first delivery of this event arrived. */
   receivedAt: Date;
 }
 
@@ -30,42 +37,64 @@ export type CallOutcome = 'in_progress' | 'answered' | 'missed' | 'rejected' | '
 /** Everything known about one call, from all its events so far. */
 export interface CallSession {
   uid: string;
-  /** The call's events in event-time order, each once. */
+  /** The call's events in event-time order (same-second events in call-stage order), each once. */
   events: CallSessionEvent[];
+  /** The earliest in-call event, or the start a call summary reports. */
   startedAt: Date | null;
+  /** The first `user_answered`. */
   answeredAt: Date | null;
+  /** The last of the ending in-call events (2, 4, 7, 9), else the end a call summary reports. */
   endedAt: Date | null;
-  /** The agent who answered (number or name), when known. */
+  /** The agent who answered (number or name), when known; `null` when no agent answered. */
   answeredBy: string | null;
   outcome: CallOutcome;
-  /** From the start to the answer (answered calls) or to the end (unanswered calls). */
+  /** From the start to the answer (answered calls) or to the end (unanswered calls); `null` when unknown. */
   ringSeconds: number | null;
-  /** From the answer to the end. */
+  /** From the answer to the end of an answered call; `null` otherwise. */
   talkSeconds: number | null;
 }
 
-// Where each event stands in a call, to order events that carry the same second.
-const STAGE: Record<CallEventName, number> = {
+/**
+ * Most events kept per call by the stores: a call has about six; a flood of events under one uid must not grow
+ * a session without bound.
+ */
+export const MAX_SESSION_RECORDS = 64;
+
+/**
+ * Where each event stands in a call: the tie-break between events that carry the same time (MyOperator's times
+ * have whole seconds, and one call often sends several events within one). A total order, so that the session
+ * never depends on arrival order.
+ */
+const STAGE: Readonly<Record<CallEventName, number>> = {
   incoming_call: 0,
-  click_to_call_initiated: 0,
-  dialing_users: 1,
-  user_answered: 2,
-  first_party_no_answer: 3,
-  client_rejected: 3,
-  no_answer: 3,
-  call_finished: 3,
-  call_summary: 4,
-  disposition: 5,
-  unknown: 6,
+  click_to_call_initiated: 1,
+  first_party_no_answer: 2,
+  dialing_users: 3,
+  user_answered: 4,
+  client_rejected: 5,
+  no_answer: 6,
+  call_finished: 7,
+  call_summary: 8,
+  disposition: 9,
+  unknown: 10,
 };
 
-const ENDING: Partial<Record<CallEventName, CallOutcome>> = {
-  call_finished: 'missed',
-  client_rejected: 'rejected',
-  no_answer: 'no_answer',
-  first_party_no_answer: 'no_answer',
-  call_summary: 'missed',
-};
+/** The in-call events that say the call is over. */
+const ENDING_EVENTS: ReadonlySet<CallEventName> = new Set([
+  'call_finished',
+  'first_party_no_answer',
+  'client_rejected',
+  'no_answer',
+]);
+
+/** The events that are part of the call itself, and so bound its start (not summaries, dispositions, unknowns). */
+const IN_CALL_EVENTS: ReadonlySet<CallEventName> = new Set([
+  'incoming_call',
+  'click_to_call_initiated',
+  'dialing_users',
+  'user_answered',
+  ...ENDING_EVENTS,
+]);
 
 /** The event's own time, or `null` when it carries none. */
 function eventTime(event: CallEvent): number | null {
@@ -76,61 +105,117 @@ function eventTime(event: CallEvent): number | null {
   return time ? time.getTime() : null;
 }
 
-/** The session record of an event, and the identity under which a store keeps it once. */
+/**
+ * The session record of an event, and the identity under which a store keeps it once. A redelivery has the same
+ * identity (same name, state and time), so it adds nothing.
+ */
 export function toSessionRecord(event: CallEvent): { id: string; record: SessionEventRecord } {
   const own = eventTime(event);
   const answering = event.name === 'user_answered' || event.name === 'call_summary';
-  const agent = answering
+  const named = answering
     ? (event.userPhoneNumber ?? event.users[0] ?? event.agents[0]?.phone?.e164 ?? event.agents[0]?.name ?? null)
     : null;
-  return {
-    id: `${event.name}:${event.callState ?? ''}:${own ?? ''}`,
-    record: {
-      name: event.name,
-      callState: event.callState,
-      at: own ?? event.receivedAt.getTime(),
-      receivedAt: event.receivedAt.getTime(),
-      status: event.status,
-      agent,
-    },
+  // A number or a name; a value of kilobytes is garbage that every store would otherwise keep per event.
+  const agent = named !== null && named.length > 200 ? null : named;
+  const record: SessionEventRecord = {
+    name: event.name,
+    callState: event.callState,
+    at: own ?? event.receivedAt.getTime(),
+    receivedAt: event.receivedAt.getTime(),
+    status: event.status,
+    agent,
   };
+  if (event.name === 'call_summary' && event.startedAt !== null) record.callStartedAt = event.startedAt.getTime();
+  return { id: `${event.name}:${event.callState ?? ''}:${own ?? ''}`, record };
 }
 
-function compareRecords(a: SessionEventRecord, b: SessionEventRecord): number {
-  return a.at - b.at || STAGE[a.name] - STAGE[b.name] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Event time, then call stage, then call state: a total order over the distinct events of one session. */
+function compareEvents(a: SessionEventRecord, b: SessionEventRecord): number {
+  return (
+    a.at - b.at ||
+    STAGE[a.name] - STAGE[b.name] ||
+    (a.callState ?? Number.MAX_SAFE_INTEGER) - (b.callState ?? Number.MAX_SAFE_INTEGER)
+  );
+}
+
+/**
+ * The records in event order, each event once: stores keep one record per id already, but a record given twice
+ * (a store that does not) must not count twice. Of two records of one event, the first received stays.
+ */
+function distinctInOrder(records: readonly SessionEventRecord[]): SessionEventRecord[] {
+  const sorted = [...records].sort((a, b) => compareEvents(a, b) || a.receivedAt - b.receivedAt);
+  return sorted.filter((record, index) => {
+    const previous = sorted[index - 1];
+    return previous === undefined || compareEvents(previous, record) !== 0;
+  });
 }
 
 const seconds = (from: number | null, to: number | null): number | null =>
   from === null || to === null ? null : Math.max(0, Math.round((to - from) / 1000));
 
-/** Folds a call's records, in any order, into its session. */
+const toDate = (time: number | null): Date | null => (time === null ? null : new Date(time));
+
+const earliest = (a: number | null, b: number): number => (a === null || b < a ? b : a);
+
+/**
+ * Folds a call's records, in any order and with any repeats of the same record, into its session.
+ *
+ * Outcome: `'in_progress'` until an ending event (2, 4, 7, 9 or a call summary) arrived; then `'rejected'` if the
+ * customer rejected (7), else `'answered'` if an agent answered (6, or a `connected` status), else `'no_answer'`
+ * (4, 9), else `'missed'`.
+ *
+ * @example
+ * const session = buildCallSession(uid, await store.sessionRecords(uid));
+ */
 export function buildCallSession(uid: string, records: readonly SessionEventRecord[]): CallSession {
-  const sorted = [...records].sort(compareRecords);
+  const sorted = distinctInOrder(records);
   let startedAt: number | null = null;
   let answeredAt: number | null = null;
-  let endedAt: number | null = null;
   let answeredBy: string | null = null;
-  let ending: CallOutcome | null = null;
+  let endedAt: number | null = null;
+  let summaryEndedAt: number | null = null;
+  let summaryAgent: string | null = null;
   let connected = false;
+  let rejected = false;
+  let unanswered = false;
+  let ended = false;
   for (const record of sorted) {
-    if (startedAt === null && (STAGE[record.name] === 0 || record.name === 'dialing_users')) startedAt = record.at;
-    if (record.name === 'user_answered' && answeredAt === null) {
-      answeredAt = record.at;
-      answeredBy = record.agent;
-    }
     if (record.status === 'connected') connected = true;
-    if (record.name === 'call_summary' && answeredBy === null) answeredBy = record.agent;
-    const outcome = ENDING[record.name];
-    if (outcome !== undefined && endedAt === null) {
-      endedAt = record.at;
-      ending = outcome;
+    if (IN_CALL_EVENTS.has(record.name)) startedAt = earliest(startedAt, record.at);
+    if (ENDING_EVENTS.has(record.name)) {
+      ended = true;
+      endedAt = record.at; // sorted: the last one wins
+      if (record.name === 'client_rejected') rejected = true;
+      if (record.name === 'no_answer' || record.name === 'first_party_no_answer') unanswered = true;
+    }
+    if (record.name === 'user_answered') {
+      answeredAt ??= record.at;
+      answeredBy ??= record.agent;
+    }
+    if (record.name === 'call_summary') {
+      ended = true;
+      summaryEndedAt ??= record.at;
+      summaryAgent ??= record.agent;
+      if (typeof record.callStartedAt === 'number') startedAt = earliest(startedAt, record.callStartedAt);
     }
   }
-  startedAt ??= sorted[0]?.at ?? null;
+  endedAt ??= summaryEndedAt;
   const answered = answeredAt !== null || connected;
+
   let outcome: CallOutcome = 'in_progress';
-  if (ending !== null) outcome = answered && (ending === 'missed' || ending === 'no_answer') ? 'answered' : ending;
-  if (!answered) answeredBy = null;
+  if (ended) {
+    if (rejected) outcome = 'rejected';
+    else if (answered) outcome = 'answered';
+    else if (unanswered) outcome = 'no_answer';
+    else outcome = 'missed';
+  }
+  answeredBy = answered ? (answeredBy ?? summaryAgent) : null;
+
+  let ringSeconds: number | null;
+  if (outcome === 'answered' || outcome === 'in_progress') ringSeconds = seconds(startedAt, answeredAt);
+  else ringSeconds = seconds(startedAt, endedAt);
+  const talkSeconds = outcome === 'answered' ? seconds(answeredAt, endedAt) : null;
+
   return {
     uid,
     events: sorted.map((record) => ({
@@ -139,12 +224,12 @@ export function buildCallSession(uid: string, records: readonly SessionEventReco
       at: new Date(record.at),
       receivedAt: new Date(record.receivedAt),
     })),
-    startedAt: startedAt === null ? null : new Date(startedAt),
-    answeredAt: answeredAt === null ? null : new Date(answeredAt),
-    endedAt: endedAt === null ? null : new Date(endedAt),
+    startedAt: toDate(startedAt),
+    answeredAt: toDate(answeredAt),
+    endedAt: toDate(endedAt),
     answeredBy,
     outcome,
-    ringSeconds: seconds(startedAt, answeredAt ?? (answered ? null : endedAt)),
-    talkSeconds: seconds(answeredAt, endedAt),
+    ringSeconds,
+    talkSeconds,
   };
 }

@@ -19,8 +19,14 @@ export interface StoreRecordResult {
 }
 
 /**
- * A store for de-duplication claims and call sessions. `record` must be atomic: two processes recording the
- * same key at once get `claimed: true` exactly once. A store must not hang: it rejects after its own timeout.
+ * A store for de-duplication claims and call sessions (`MemoryStore`, `RedisStore`, or your own). What CallEvents
+ * relies on:
+ * - `record` is atomic: two processes recording the same key at once get `claimed: true` exactly once, and a
+ *   session record is added only with a claim (or when there is no key);
+ * - a session keeps the first record given under each id (a redelivery adds nothing), a bounded number of them
+ *   (the built-in stores keep the first 64), and expires `ttlMs` after its last record; a claim after its `ttlMs`;
+ * - no call hangs: each rejects after the store's own timeout. A rejection costs only de-duplication for that
+ *   event (handlers still run, the error goes to `onError`).
  */
 export interface CallStore {
   /** Claims the key (when given) and, if claimed, records the session event. */

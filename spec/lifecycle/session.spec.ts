@@ -1,0 +1,232 @@
+// The call's lifecycle: every kind of call folds into the right session, same-second events fall into call-stage
+// order, and any arrival order with any redeliveries gives the session of one in-order delivery.
+
+import fc from 'fast-check';
+
+import {
+  buildCallSession,
+  CallEvents,
+  createCallEvent,
+  type CallEvent,
+  type CallSession,
+  type SessionEventRecord,
+} from '../../lib';
+import { toSessionRecord } from '../../lib/session';
+import { buildCallEvent, buildInCallLog } from '../../lib/testing';
+
+const UID = 'n2.1596270949.2175190';
+const START = Date.UTC(2020, 7, 1, 8, 35, 56);
+
+/** `YYYY-MM-DD HH:mm:ss`, `seconds` after the call's start. */
+const wallTime = (seconds: number): string =>
+  new Date(START + seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** One in-call event of the call: its state, `seconds` after the start, as MyOperator's log carries it. */
+function inCall(state: number, seconds: number, status: string | null = null, uid = UID): CallEvent {
+  return buildCallEvent(
+    buildInCallLog({
+      uid,
+      call_state: String(state),
+      created: wallTime(seconds),
+      call_time: wallTime(seconds),
+      status,
+    }),
+    {},
+    new Date(START + seconds * 1000 + 700),
+  );
+}
+
+/** The after-call log's event, as its normaliser gives it. */
+function callSummary(startSeconds: number, endSeconds: number, status: 'connected' | 'missed'): CallEvent {
+  const event = createCallEvent('aftercall-v1', {}, new Date(START + endSeconds * 1000 + 3000));
+  event.name = 'call_summary';
+  event.uid = UID;
+  event.status = status;
+  event.startedAt = new Date(START + startSeconds * 1000);
+  event.endedAt = new Date(START + endSeconds * 1000);
+  event.createdAt = new Date(START + endSeconds * 1000 + 3000);
+  event.userPhoneNumber = status === 'connected' ? '8586848544' : null;
+  return event;
+}
+
+const sessionOf = (events: readonly CallEvent[]): CallSession =>
+  buildCallSession(
+    UID,
+    events.map((event) => toSessionRecord(event).record),
+  );
+
+const at = (seconds: number): Date => new Date(START + seconds * 1000);
+
+/** A session without the arrival times (the one thing that depends on when deliveries came). */
+function withoutArrival(session: CallSession | null): unknown {
+  if (session === null) return null;
+  return { ...session, events: session.events.map(({ name, callState, at: time }) => ({ name, callState, at: time })) };
+}
+
+describe('buildCallSession()', () => {
+  describe('for each kind of call', () => {
+    it.each<[string, CallEvent[], Partial<CallSession>]>([
+      [
+        'an answered incoming call',
+        [inCall(1, 0), inCall(5, 0), inCall(6, 8), inCall(2, 74, '1')],
+        {
+          startedAt: at(0),
+          answeredAt: at(8),
+          endedAt: at(74),
+          answeredBy: '918586848544',
+          outcome: 'answered',
+          ringSeconds: 8,
+          talkSeconds: 66,
+        },
+      ],
+      [
+        'a missed incoming call',
+        [inCall(1, 0), inCall(5, 1), inCall(2, 20, '2')],
+        { answeredAt: null, endedAt: at(20), answeredBy: null, outcome: 'missed', ringSeconds: 20, talkSeconds: null },
+      ],
+      [
+        'a click-to-call the customer rejects, its end in the same second as the rejection',
+        [inCall(3, 0), inCall(7, 5, '2'), inCall(2, 5, '2')],
+        { startedAt: at(0), endedAt: at(5), outcome: 'rejected', ringSeconds: 5, talkSeconds: null },
+      ],
+      [
+        'a click-to-call the agent answers and the customer rejects',
+        [inCall(3, 0), inCall(6, 4), inCall(7, 10, '2')],
+        { answeredAt: at(4), endedAt: at(10), outcome: 'rejected', ringSeconds: 10, talkSeconds: null },
+      ],
+      [
+        'a click-to-call nobody picks up',
+        [inCall(3, 0), inCall(9, 30, '2'), inCall(2, 30, '2')],
+        { endedAt: at(30), outcome: 'no_answer', ringSeconds: 30, talkSeconds: null },
+      ],
+      [
+        'an OBD call the first party does not answer',
+        [inCall(1, 0), inCall(4, 25, '2'), inCall(2, 25, '2')],
+        { startedAt: at(0), endedAt: at(25), outcome: 'no_answer', ringSeconds: 25 },
+      ],
+      ['an OBD "no answer" alone', [inCall(4, 25, '2')], { startedAt: at(25), outcome: 'no_answer', ringSeconds: 0 }],
+      [
+        'an answered call still going on',
+        [inCall(1, 0), inCall(5, 2), inCall(6, 8)],
+        { answeredAt: at(8), endedAt: null, outcome: 'in_progress', ringSeconds: 8, talkSeconds: null },
+      ],
+      [
+        'a call that just came in',
+        [inCall(1, 0)],
+        { startedAt: at(0), outcome: 'in_progress', ringSeconds: null, talkSeconds: null },
+      ],
+      [
+        'a short call whose events all carry the same second',
+        [inCall(2, 0, '1'), inCall(6, 0), inCall(5, 0), inCall(1, 0)],
+        { answeredAt: at(0), endedAt: at(0), outcome: 'answered', ringSeconds: 0, talkSeconds: 0 },
+      ],
+      [
+        'a call known from its after-call log alone',
+        [callSummary(0, 39, 'connected')],
+        {
+          startedAt: at(0),
+          answeredAt: null,
+          endedAt: at(39),
+          answeredBy: '8586848544',
+          outcome: 'answered',
+          ringSeconds: null,
+          talkSeconds: null,
+        },
+      ],
+      [
+        'a missed call known from its after-call log alone',
+        [callSummary(0, 21, 'missed')],
+        { startedAt: at(0), endedAt: at(21), answeredBy: null, outcome: 'missed', ringSeconds: 21 },
+      ],
+      [
+        'an answered call and its after-call log',
+        [inCall(1, 0), inCall(5, 0), inCall(6, 8), inCall(2, 74, '1'), callSummary(0, 74, 'connected')],
+        { startedAt: at(0), answeredAt: at(8), endedAt: at(74), outcome: 'answered', ringSeconds: 8, talkSeconds: 66 },
+      ],
+    ])('folds %s', (_label, events, expected) => {
+      expect(sessionOf(events)).toMatchObject({ uid: UID, ...expected });
+    });
+
+    it('lists a call’s events in event-time order, same-second events in call-stage order', () => {
+      const session = sessionOf([inCall(2, 74, '1'), inCall(6, 8), inCall(5, 0), inCall(1, 0)]);
+      expect(session.events.map((event) => [event.name, event.at])).toEqual([
+        ['incoming_call', at(0)],
+        ['dialing_users', at(0)],
+        ['user_answered', at(8)],
+        ['call_finished', at(74)],
+      ]);
+    });
+
+    it('lists each event once, whatever the records given', () => {
+      const records = [inCall(1, 0), inCall(1, 0), inCall(2, 9, '2')].map((event) => toSessionRecord(event).record);
+      expect(buildCallSession(UID, records).events.map((event) => event.name)).toEqual([
+        'incoming_call',
+        'call_finished',
+      ]);
+    });
+
+    it('never counts an agent who did not answer as the one who answered', () => {
+      expect(sessionOf([inCall(1, 0), inCall(5, 0), inCall(2, 20, '2')]).answeredBy).toBeNull();
+    });
+  });
+
+  describe('toSessionRecord()', () => {
+    it('gives a redelivery the identity of the first delivery, and another state of the call its own', () => {
+      const first = inCall(6, 8);
+      const again = { ...first, receivedAt: new Date(first.receivedAt.getTime() + 30_000) };
+      expect(toSessionRecord(again).id).toBe(toSessionRecord(first).id);
+      expect(toSessionRecord(inCall(2, 8)).id).not.toBe(toSessionRecord(first).id);
+    });
+
+    it('uses the arrival time of an event that carries no time of its own', () => {
+      const event = inCall(1, 0);
+      event.callTime = null;
+      event.createdAt = null;
+      expect(toSessionRecord(event).record.at).toBe(event.receivedAt.getTime());
+    });
+  });
+
+  describe('in any arrival order, with redeliveries', () => {
+    const calls = {
+      answered: [inCall(1, 0, null, 'a'), inCall(5, 0, null, 'a'), inCall(6, 8, null, 'a'), inCall(2, 74, '1', 'a')],
+      rejected: [inCall(3, 0, null, 'r'), inCall(6, 0, null, 'r'), inCall(7, 5, '2', 'r'), inCall(2, 5, '2', 'r')],
+      obd: [inCall(1, 0, null, 'o'), inCall(4, 25, '2', 'o'), inCall(2, 25, '2', 'o')],
+    };
+
+    /** The deliveries: every event at least once, some again, in any order. */
+    const deliveries = (count: number): fc.Arbitrary<number[]> =>
+      fc.array(fc.nat({ max: count - 1 }), { maxLength: count * 3 }).chain((again) => {
+        const all = [...Array.from({ length: count }, (_, index) => index), ...again];
+        return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+      });
+
+    async function inOrder(events: readonly CallEvent[]): Promise<CallSession | null> {
+      const calls = new CallEvents();
+      for (const event of events) await calls.receive(event);
+      return calls.getSession(events[0]!.uid!);
+    }
+
+    it.each(Object.entries(calls))('gives the %s call the session of one in-order delivery', async (_name, events) => {
+      const expected = withoutArrival(await inOrder(events));
+      await fc.assert(
+        fc.asyncProperty(deliveries(events.length), fc.boolean(), async (order, dedupe) => {
+          const calls = new CallEvents({ dedupe });
+          for (const index of order) {
+            const event = events[index]!;
+            // A redelivery arrives later than the first delivery.
+            await calls.receive({ ...event, receivedAt: new Date(event.receivedAt.getTime() + index * 1000) });
+          }
+          expect(withoutArrival(await calls.getSession(events[0]!.uid!))).toEqual(expected);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  });
+});
+
+describe('SessionEventRecord', () => {
+  it('is plain JSON, so a networked store can keep it as it is', () => {
+    const record: SessionEventRecord = toSessionRecord(callSummary(0, 39, 'connected')).record;
+    expect(JSON.parse(JSON.stringify(record))).toEqual(record);
+  });
+});
