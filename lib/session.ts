@@ -1,6 +1,8 @@
 // The call's lifecycle: the events of one uid -> a CallSession. Built in event-time order from a set of
 // records, so any arrival order, and any number of redeliveries, gives the same session.
 
+import { DEFAULT_NORMALIZE_OPTIONS } from './normalize/options';
+import { toPhoneNumber } from './normalize/phone';
 import type { CallEvent, CallStatus } from './call-event';
 import type { CallEventName } from './call-states';
 
@@ -106,6 +108,16 @@ function eventTime(event: CallEvent): number | null {
 }
 
 /**
+ * Formats send the answering agent's number differently (in-call `918586848544`, query `8586848544`, v2
+ * `+918586848544`): numbers become E.164, read with the caller's country code (agents call from the company's
+ * country); a name stays as it is.
+ */
+function answeredByNumber(value: string | null, event: CallEvent): string | null {
+  if (value === null) return null;
+  return toPhoneNumber(value, event.caller?.countryCode ?? DEFAULT_NORMALIZE_OPTIONS.defaultCountryCode)?.e164 ?? value;
+}
+
+/**
  * The session record of an event, and the identity under which a store keeps it once. A redelivery has the same
  * identity (same name, state and time), so it adds nothing.
  */
@@ -116,7 +128,7 @@ export function toSessionRecord(event: CallEvent): { id: string; record: Session
     ? (event.userPhoneNumber ?? event.users[0] ?? event.agents[0]?.phone?.e164 ?? event.agents[0]?.name ?? null)
     : null;
   // A number or a name; a value of kilobytes is garbage that every store would otherwise keep per event.
-  const agent = named !== null && named.length > 200 ? null : named;
+  const agent = named !== null && named.length > 200 ? null : answeredByNumber(named, event);
   const record: SessionEventRecord = {
     name: event.name,
     callState: event.callState,

@@ -73,7 +73,7 @@ describe('buildCallSession()', () => {
           startedAt: at(0),
           answeredAt: at(8),
           endedAt: at(74),
-          answeredBy: '918586848544',
+          answeredBy: '+918586848544',
           outcome: 'answered',
           ringSeconds: 8,
           talkSeconds: 66,
@@ -127,7 +127,7 @@ describe('buildCallSession()', () => {
           startedAt: at(0),
           answeredAt: null,
           endedAt: at(39),
-          answeredBy: '8586848544',
+          answeredBy: '+918586848544',
           outcome: 'answered',
           ringSeconds: null,
           talkSeconds: null,
@@ -228,5 +228,23 @@ describe('SessionEventRecord', () => {
   it('is plain JSON, so a networked store can keep it as it is', () => {
     const record: SessionEventRecord = toSessionRecord(callSummary(0, 39, 'connected')).record;
     expect(JSON.parse(JSON.stringify(record))).toEqual(record);
+  });
+});
+
+describe('toSessionRecord()', () => {
+  it('gives the answering agent as the same E.164 number whatever the format said', () => {
+    const inCallLog = buildCallEvent(buildInCallLog({ call_state: '6', users: ['918586848544'] }));
+    const queryOnly = { ...inCallLog, users: [], userPhoneNumber: '8586848544' };
+    const alreadyE164 = { ...inCallLog, users: ['+918586848544'] };
+    expect([inCallLog, queryOnly, alreadyE164].map((event) => toSessionRecord(event).record.agent)).toEqual([
+      '+918586848544',
+      '+918586848544',
+      '+918586848544',
+    ]);
+  });
+
+  it('keeps an agent name that is not a number as it is', () => {
+    const event = { ...buildCallEvent(buildInCallLog({ call_state: '6' })), users: ['Sumit'] };
+    expect(toSessionRecord(event).record.agent).toBe('Sumit');
   });
 });
