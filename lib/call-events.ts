@@ -14,7 +14,7 @@ import {
 import { HandlerError, MyOperatorWebhookError, StoreError } from './errors';
 import { describe, enumOption, integerOption, optionError, readOptions } from './options';
 import { buildCallSession, toSessionRecord, type CallSession } from './session';
-import type { CallStore, StoreRecordRequest } from './store/call-store';
+import type { CallStore, StoreRecordRequest, StoreRecordResult } from './store/call-store';
 import { MemoryStore } from './store/memory-store';
 
 /** What a handler receives besides the event. */
@@ -87,6 +87,12 @@ export interface CallEventsOptions {
    * @default console
    */
   logger?: CallEventsLogger | false;
+  /**
+   * The longest a store call may take before the event goes on without it (handlers run at least once, a
+   * `StoreError` reaches `onError`): a guard for stores that hang. `RedisStore` gives up sooner on its own.
+   * @default 2000
+   */
+  storeTimeoutMs?: number;
 }
 
 /** The result of `receive()`. */
@@ -167,9 +173,11 @@ export class CallEvents {
   readonly #dedupeTtlMs: number;
   readonly #sessionTtlMs: number | null;
   readonly #logger: CallEventsLogger | null;
+  readonly #storeTimeoutMs: number;
 
   constructor(options: Readonly<CallEventsOptions> = {}) {
-    const record = readOptions(FACTORY, options, ['store', 'dedupe', 'sessions', 'logger']);
+    const record = readOptions(FACTORY, options, ['store', 'dedupe', 'sessions', 'logger', 'storeTimeoutMs']);
+    this.#storeTimeoutMs = integerOption(FACTORY, 'storeTimeoutMs', record.storeTimeoutMs, 2000, 1);
     const store: unknown = record.store ?? new MemoryStore();
     if (
       typeof store !== 'object' ||
@@ -288,7 +296,7 @@ export class CallEvents {
     let session: CallSession | null = null;
     if (request.dedupe !== null || request.session !== null) {
       try {
-        const result = await this.store.record(request);
+        const result = await this.#record(request);
         if (!result.claimed) return { duplicate: true };
         claimed = request.dedupe !== null;
         if (result.records !== null && event.uid !== null) session = buildCallSession(event.uid, result.records);
@@ -302,7 +310,7 @@ export class CallEvents {
     if (failures.length === 0) return { duplicate: false };
     if (claimed && key !== null) {
       try {
-        await this.store.release(key);
+        await this.#withStoreTimeout(this.store.release(key));
       } catch (cause) {
         await this.#reportError(new StoreError(event, cause));
       }
@@ -310,6 +318,25 @@ export class CallEvents {
     const error = new HandlerError(event, failures);
     await this.#reportError(error);
     throw error;
+  }
+
+  /** The store's record, synchronously for the in-process store (it cannot hang), under the guard otherwise. */
+  #record(request: StoreRecordRequest): StoreRecordResult | Promise<StoreRecordResult> {
+    const store = this.store;
+    if (store instanceof MemoryStore) return store.recordSync(request, Date.now());
+    return this.#withStoreTimeout(store.record(request));
+  }
+
+  #withStoreTimeout<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`The store did not answer within ${this.#storeTimeoutMs} ms`));
+      }, this.#storeTimeoutMs);
+    });
+    return Promise.race([operation, timeout]).finally(() => {
+      clearTimeout(timer);
+    });
   }
 
   async #runHandlers(event: CallEvent, ctx: CallEventContext): Promise<unknown[]> {
@@ -339,7 +366,8 @@ export class CallEvents {
     const handlers = this.#errorHandlers;
     if (handlers.length === 0) {
       this.#logger?.error(
-        `[myoperator-webhooks] ${error.message} (uid ${error.event.uid ?? 'none'}); register calls.onError() to see why`,
+        // The uid is request data: quoted and cut short, so it cannot forge log lines (CR, LF, escape codes).
+        `[myoperator-webhooks] ${error.message} (uid ${JSON.stringify(error.event.uid?.slice(0, 100) ?? null)}); register calls.onError() to see why`,
       );
       return;
     }

@@ -3,16 +3,12 @@
 
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 
-import { MyOperatorWebhookError } from './errors';
+import { fromBodyParserError, MyOperatorWebhookError } from './errors';
 
 function toWebhookError(error: unknown): MyOperatorWebhookError | null {
   if (error instanceof MyOperatorWebhookError) return error;
   // An app-level body parser (express.json()) that ran before the webhook: same meaning, same codes.
-  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
-  if (status === 413) return new MyOperatorWebhookError('payload_too_large', { cause: error });
-  if (status === 415) return new MyOperatorWebhookError('unsupported_media_type', { cause: error });
-  if (type === 'entity.parse.failed') return new MyOperatorWebhookError('invalid_json', { cause: error });
-  return null;
+  return fromBodyParserError(error);
 }
 
 const INTERNAL_ERROR = Buffer.from('{"error":{"code":"internal_error","message":"Internal server error"}}');

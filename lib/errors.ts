@@ -105,3 +105,25 @@ export class StoreError extends Error {
     this.event = event;
   }
 }
+
+/**
+ * A body parser's error (body-parser, `express.json()`...) as the documented code: 413 too large, 415 charset or
+ * encoding, a parse failure `invalid_json`, any other 4xx an unreadable body (bad gzip, an aborted upload).
+ * `null` for anything that is not a body parser's client error.
+ */
+export function fromBodyParserError(error: unknown): MyOperatorWebhookError | null {
+  const { status, type } = (typeof error === 'object' && error !== null ? error : {}) as {
+    status?: unknown;
+    type?: unknown;
+  };
+  if (status === 413) return new MyOperatorWebhookError('payload_too_large', { cause: error });
+  if (status === 415) return new MyOperatorWebhookError('unsupported_media_type', { cause: error });
+  if (type === 'entity.parse.failed') return new MyOperatorWebhookError('invalid_json', { cause: error });
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new MyOperatorWebhookError('missing_call_log', {
+      message: 'The request body could not be read',
+      cause: error,
+    });
+  }
+  return null;
+}

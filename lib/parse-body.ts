@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import bodyParser from 'body-parser';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import { MyOperatorWebhookError } from './errors';
+import { fromBodyParserError, MyOperatorWebhookError } from './errors';
 import { formFieldCandidates } from './form-body';
 import { isPlainObject, normalizePayload } from './normalize';
 import type { NormalizeOptions } from './normalize/options';
@@ -80,13 +80,10 @@ function isBlank(text: string): boolean {
 
 /** The body-parser read error -> the documented code. */
 function bodyReadError(error: unknown): MyOperatorWebhookError {
-  const status = (error as { status?: unknown }).status;
-  if (status === 413) return new MyOperatorWebhookError('payload_too_large', { cause: error });
-  if (status === 415) return new MyOperatorWebhookError('unsupported_media_type', { cause: error });
-  return new MyOperatorWebhookError('missing_call_log', {
-    message: 'The request body could not be read',
-    cause: error,
-  });
+  return (
+    fromBodyParserError(error) ??
+    new MyOperatorWebhookError('missing_call_log', { message: 'The request body could not be read', cause: error })
+  );
 }
 
 /**

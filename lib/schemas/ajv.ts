@@ -11,9 +11,12 @@ export function compileSchema<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
 }
 
-/** ajv's errors as the `details` of an `invalid_call_log` response: JSON pointer and message. */
+/** The most `details` an error carries: a 100 kB body of bad list items would otherwise answer megabytes. */
+export const MAX_VALIDATION_DETAILS = 20;
+
+/** ajv's errors as the `details` of an `invalid_call_log` response: JSON pointer and message (the first few). */
 export function toValidationDetails(errors: ErrorObject[] | null | undefined): ValidationDetail[] {
-  return (errors ?? []).map((error) => {
+  return (errors ?? []).slice(0, MAX_VALIDATION_DETAILS).map((error) => {
     const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : '';
     return { path: `${error.instancePath}${missing}`, message: error.message ?? 'is invalid' };
   });

@@ -1,0 +1,24 @@
+// Short mode (the default, run by `npm test`) and long mode (`RELIABILITY_LONG=1`): one switch scales every
+// property-run count, load size and time budget of the reliability specs.
+
+/** Whether the long mode is on (`RELIABILITY_LONG=1`). */
+export const LONG_MODE = process.env.RELIABILITY_LONG === '1';
+
+/** A count for the current mode: `short` by default, `short * factor` in long mode. */
+export function scaled(short: number, factor = 20): number {
+  return LONG_MODE ? short * factor : short;
+}
+
+/** A jest timeout for the current mode. */
+export function timeoutMs(shortMs: number, factor = 20): number {
+  return LONG_MODE ? shortMs * factor : shortMs;
+}
+
+/** fast-check parameters: a bounded number of runs, and a wall-clock cap so no property runs away. */
+export function propertyParameters(
+  numRuns: number,
+  factor = 20,
+): { numRuns: number; interruptAfterTimeLimit: number; markInterruptAsFailure: boolean } {
+  const runs = scaled(numRuns, factor);
+  return { numRuns: runs, interruptAfterTimeLimit: timeoutMs(20_000, factor), markInterruptAsFailure: false };
+}
