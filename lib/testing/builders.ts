@@ -214,4 +214,3 @@ export async function sendWebhook(
   }
   return { status: response.status, body, headers: response.headers };
 }
-

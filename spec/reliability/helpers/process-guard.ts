@@ -3,6 +3,8 @@
 
 import { runInThisContext } from 'node:vm';
 
+import { pollutedProperties, prototypeSnapshot } from './contract';
+
 /** The host process: jest gives each spec a copy whose `on()` never sees the real process's events. */
 export const hostProcess = runInThisContext('process') as NodeJS.Process;
 
@@ -40,4 +42,24 @@ export function watchProcess(): ProcessGuard {
       hostProcess.off('warning', onWarning);
     },
   };
+}
+
+/**
+ * Watches the process around every test of the enclosing `describe`: none may end with an uncaught exception or
+ * an unhandled rejection, and with `prototypes` none may leave Object.prototype (or its kin) changed.
+ */
+export function guardEveryTest(options: { prototypes?: boolean } = {}): void {
+  let guard: ProcessGuard;
+  const prototypes = options.prototypes === true ? prototypeSnapshot() : null;
+  beforeEach(() => {
+    guard = watchProcess();
+  });
+  afterEach(() => {
+    guard.stop();
+    expect(guard.fired).toEqual([]);
+    if (prototypes !== null) {
+      expect(prototypeSnapshot()).toBe(prototypes);
+      expect(pollutedProperties()).toEqual([]);
+    }
+  });
 }

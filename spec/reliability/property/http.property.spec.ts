@@ -9,9 +9,9 @@ import fc from 'fast-check';
 import request from 'supertest';
 
 import { httpCase, type HttpCase } from '../helpers/arbitraries';
-import { DOCUMENTED_ERRORS, pollutedProperties, prototypeSnapshot } from '../helpers/contract';
+import { DOCUMENTED_ERRORS } from '../helpers/contract';
 import { propertyParameters, timeoutMs } from '../helpers/mode';
-import { watchProcess, type ProcessGuard } from '../helpers/process-guard';
+import { guardEveryTest } from '../helpers/process-guard';
 import {
   createWebhookApp,
   HANDLER_ERROR_TEXT,
@@ -85,19 +85,7 @@ function contractBreach(answer: Answer, handlersFail: boolean, basicConfigured: 
 }
 
 describe('myOperatorWebhook() over HTTP (property-based)', () => {
-  let guard: ProcessGuard;
-  const prototypes = prototypeSnapshot();
-
-  beforeEach(() => {
-    guard = watchProcess();
-  });
-
-  afterEach(() => {
-    guard.stop();
-    expect(guard.fired).toEqual([]);
-    expect(prototypeSnapshot()).toBe(prototypes);
-    expect(pollutedProperties()).toEqual([]);
-  });
+  guardEveryTest({ prototypes: true });
 
   async function check(
     subject: WebhookApp,

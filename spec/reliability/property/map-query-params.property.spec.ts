@@ -9,9 +9,9 @@ import { mapQueryParams, normalizePayload, QUERY_FIELDS, type CallEvent, type Qu
 import { buildInCallLog } from '../../../lib/testing';
 import { DANGEROUS_KEYS, objectFromEntries, queryString, weirdString } from '../helpers/arbitraries';
 import { callEventProblems } from '../helpers/call-event-checker';
-import { pollutedProperties, prototypeSnapshot } from '../helpers/contract';
+import { pollutedProperties } from '../helpers/contract';
 import { propertyParameters, timeoutMs } from '../helpers/mode';
-import { watchProcess, type ProcessGuard } from '../helpers/process-guard';
+import { guardEveryTest } from '../helpers/process-guard';
 
 const PARAMETER_NAMES = ['caller_number', 'state', 'uid', 'created', 'event', 'status', 'agent', ...DANGEROUS_KEYS];
 
@@ -75,19 +75,7 @@ function plainPairs(search: string): Map<string, string> {
 }
 
 describe('mapQueryParams() (property-based)', () => {
-  let guard: ProcessGuard;
-  const prototypes = prototypeSnapshot();
-
-  beforeEach(() => {
-    guard = watchProcess();
-  });
-
-  afterEach(() => {
-    guard.stop();
-    expect(guard.fired).toEqual([]);
-    expect(prototypeSnapshot()).toBe(prototypes);
-    expect(pollutedProperties()).toEqual([]);
-  });
+  guardEveryTest({ prototypes: true });
 
   it(
     'calls next() once without an error and builds a well-typed query event (or none) from any query string',

@@ -8,9 +8,9 @@ import { detectFormat, isMyOperatorWebhookError, normalizePayload, type Normaliz
 import { deepFreeze } from '../../../lib/testing/deep-freeze';
 import { payload, scalar, shallowPayload } from '../helpers/arbitraries';
 import { callEventProblems } from '../helpers/call-event-checker';
-import { DOCUMENTED_ERRORS, pollutedProperties, prototypeSnapshot } from '../helpers/contract';
+import { DOCUMENTED_ERRORS, pollutedProperties } from '../helpers/contract';
 import { propertyParameters, timeoutMs } from '../helpers/mode';
-import { watchProcess, type ProcessGuard } from '../helpers/process-guard';
+import { guardEveryTest } from '../helpers/process-guard';
 
 const FORMATS = ['incall-v1', 'query', 'aftercall-v1', 'v2'];
 const OPTIONS: readonly NormalizeOptions[] = [
@@ -29,19 +29,7 @@ function attempt(value: unknown, options: NormalizeOptions): { event?: unknown; 
 }
 
 describe('normalizePayload() and detectFormat() (property-based)', () => {
-  let guard: ProcessGuard;
-  const prototypes = prototypeSnapshot();
-
-  beforeEach(() => {
-    guard = watchProcess();
-  });
-
-  afterEach(() => {
-    guard.stop();
-    expect(guard.fired).toEqual([]);
-    expect(prototypeSnapshot()).toBe(prototypes);
-    expect(pollutedProperties()).toEqual([]);
-  });
+  guardEveryTest({ prototypes: true });
 
   it(
     'builds a CallEvent that satisfies the type at run time, or throws 422 invalid_call_log with details',
