@@ -13,7 +13,7 @@ import {
 } from './call-states';
 import { HandlerError, MyOperatorWebhookError, StoreError } from './errors';
 import { describe, enumOption, integerOption, optionError, readOptions } from './options';
-import { buildCallSession, toSessionRecord, type CallSession } from './session';
+import { buildCallSession, toSessionRecord, type CallSession, type SessionEventRecord } from './session';
 import type { CallStore, StoreRecordRequest, StoreRecordResult } from './store/call-store';
 import { MemoryStore } from './store/memory-store';
 
@@ -293,20 +293,20 @@ export class CallEvents {
     }
 
     let claimed = false;
-    let session: CallSession | null = null;
+    let records: SessionEventRecord[] | null = null;
     if (request.dedupe !== null || request.session !== null) {
       try {
         const result = await this.#record(request);
         if (!result.claimed) return { duplicate: true };
         claimed = request.dedupe !== null;
-        if (result.records !== null && event.uid !== null) session = buildCallSession(event.uid, result.records);
+        records = result.records;
       } catch (cause) {
         // At-least-once: a store that fails must not cost the event. Handlers run; the failure is reported.
         await this.#reportError(new StoreError(event, cause));
       }
     }
 
-    const failures = await this.#runHandlers(event, { ...ctx, session });
+    const failures = await this.#runHandlers(event, new HandlerContext(ctx, event.uid, records));
     if (failures.length === 0) return { duplicate: false };
     if (claimed && key !== null) {
       try {
@@ -463,6 +463,33 @@ for (const row of CALL_EVENTS) {
     writable: true,
     configurable: true,
   });
+}
+
+/**
+ * What handlers get as `ctx`: the caller's context, and the session built the first time a handler reads it (most
+ * events' handlers never do, and building it sorts and copies every event of the call).
+ */
+class HandlerContext implements CallEventContext {
+  req?: Request;
+  readonly #uid: string | null;
+  #records: readonly SessionEventRecord[] | null;
+  #session: CallSession | null | undefined;
+
+  constructor(ctx: CallEventContext, uid: string | null, records: readonly SessionEventRecord[] | null) {
+    for (const key of Object.keys(ctx)) {
+      if (key !== 'session') (this as Record<string, unknown>)[key] = (ctx as Record<string, unknown>)[key];
+    }
+    this.#uid = uid;
+    this.#records = records;
+  }
+
+  get session(): CallSession | null {
+    if (this.#session === undefined) {
+      this.#session = this.#records === null || this.#uid === null ? null : buildCallSession(this.#uid, this.#records);
+      this.#records = null;
+    }
+    return this.#session;
+  }
 }
 
 function assertHandler(method: string, handler: unknown): void {

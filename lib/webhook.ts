@@ -1,7 +1,14 @@
 // myOperatorWebhook(): the whole chain (authenticate, parseMyOperatorBody, mapQueryParams, the dispatcher and
 // the JSON error responder) as one Router that answers any method at the path it is mounted on.
 
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import {
+  Router,
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 
 import { authenticate, type AuthenticateOptions } from './authenticate';
 import { CallEvents, type CallEventsMiddlewareOptions } from './call-events';
@@ -69,13 +76,38 @@ export function myOperatorWebhook(options: Readonly<MyOperatorWebhookOptions>): 
   chain.push(record.calls.middleware(pick(record, MIDDLEWARE_KEYS) as CallEventsMiddlewareOptions));
 
   const router = Router();
-  router.use(
-    function myOperatorMountPath(req: Request, _res: Response, next: NextFunction): void {
-      if (atMountPath(req)) next();
-      else next('router');
-    },
-    ...chain,
-    webhookErrorHandler(),
-  );
+  router.use(runChain(chain, webhookErrorHandler()));
   return router;
+}
+
+/**
+ * The pieces as one middleware: each runs in turn, the first error goes to the error responder. The same as
+ * mounting them one by one, without a router layer (path matching, `next` bookkeeping) per piece on every request.
+ */
+function runChain(chain: readonly RequestHandler[], onError: ErrorRequestHandler): RequestHandler {
+  return function myOperatorWebhookChain(req: Request, res: Response, done: NextFunction): void {
+    if (!atMountPath(req)) {
+      done();
+      return;
+    }
+    let index = 0;
+    const next = (error?: unknown): void => {
+      if (error !== undefined && error !== null) {
+        if (error === 'route' || error === 'router') done();
+        else onError(error, req, res, done);
+        return;
+      }
+      const piece = chain[index++];
+      if (piece === undefined) {
+        done();
+        return;
+      }
+      try {
+        void piece(req, res, next);
+      } catch (thrown) {
+        onError(thrown, req, res, done);
+      }
+    };
+    next();
+  };
 }
