@@ -4,7 +4,7 @@
 import { DEFAULT_NORMALIZE_OPTIONS } from './normalize/options';
 import { toPhoneNumber } from './normalize/phone';
 import type { CallEvent, CallStatus } from './call-event';
-import type { CallEventName } from './call-states';
+import { CALL_EVENTS, type CallEventName } from './call-states';
 
 /**
  * One event of a session as a store keeps it (JSON-safe: times in epoch milliseconds). Stores treat it as
@@ -89,14 +89,13 @@ const ENDING_EVENTS: ReadonlySet<CallEventName> = new Set([
   'no_answer',
 ]);
 
-/** The events that are part of the call itself, and so bound its start (not summaries, dispositions, unknowns). */
-const IN_CALL_EVENTS: ReadonlySet<CallEventName> = new Set([
-  'incoming_call',
-  'click_to_call_initiated',
-  'dialing_users',
-  'user_answered',
-  ...ENDING_EVENTS,
-]);
+/**
+ * The events that are part of the call itself, and so bound its start: those with an in-call state (not
+ * summaries, dispositions, unknowns), read from the call-state table.
+ */
+const IN_CALL_EVENTS: ReadonlySet<CallEventName> = new Set(
+  CALL_EVENTS.filter((entry) => entry.callState !== null).map((entry) => entry.name),
+);
 
 /** The event's own time, or `null` when it carries none. */
 function eventTime(event: CallEvent): number | null {

@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 
-import type { CallEventName } from '../call-states';
+import { callEventNameForState, callEventNameForV2Type, type CallEventName } from '../call-states';
 import type { CallOutcome } from '../session';
 import { buildAfterCallLog, buildInCallLog, buildV2Event, type WebhookBodyEncoding } from './builders';
 
@@ -246,17 +246,6 @@ function assertE164(name: string, value: string): string {
   return value;
 }
 
-const STATE_EVENTS: Readonly<Record<number, CallEventName>> = {
-  1: 'incoming_call',
-  2: 'call_finished',
-  3: 'click_to_call_initiated',
-  4: 'first_party_no_answer',
-  5: 'dialing_users',
-  6: 'user_answered',
-  7: 'client_rejected',
-  9: 'no_answer',
-};
-
 /** The resolved facts of one call, shared by every format's payload builder. */
 interface CallPlan {
   definition: ScenarioDefinition;
@@ -452,11 +441,10 @@ function v2Steps(plan: CallPlan): ScenarioStep[] {
     customer_number: plan.caller,
     started_at: plan.startedAt.toISOString(),
   };
-  const events: Array<[type: string, event: CallEventName, at: Date, payload: Record<string, unknown>]> = [
-    ['call.initiated', 'incoming_call', plan.startedAt, { ...base, status: 'initiated', legs: [customerLeg] }],
+  const events: Array<[type: string, at: Date, payload: Record<string, unknown>]> = [
+    ['call.initiated', plan.startedAt, { ...base, status: 'initiated', legs: [customerLeg] }],
     [
       'call.dial_begin',
-      'dialing_users',
       plan.dialingAt,
       { ...base, status: 'ringing', legs: [customerLeg, { ...agentLeg(false), result: 'ringing' }] },
     ],
@@ -464,7 +452,6 @@ function v2Steps(plan: CallPlan): ScenarioStep[] {
   if (answered && plan.answeredAt) {
     events.push([
       'call.answered',
-      'user_answered',
       plan.answeredAt,
       { ...base, status: 'bridged', legs: [customerLeg, agentLeg(false)] },
     ]);
@@ -476,11 +463,10 @@ function v2Steps(plan: CallPlan): ScenarioStep[] {
     duration: epoch(plan.endedAt) - epoch(plan.startedAt),
     legs: [customerLeg, agentLeg(true)],
   };
-  events.push(['call.end', 'call_finished', plan.endedAt, ended]);
+  events.push(['call.end', plan.endedAt, ended]);
   const recording = hexId(`rec:${plan.uid}`);
   events.push([
     'call.summary',
-    'call_summary',
     after(plan.endedAt, 2),
     {
       ...ended,
@@ -492,8 +478,8 @@ function v2Steps(plan: CallPlan): ScenarioStep[] {
       comments: [],
     },
   ]);
-  return events.map(([type, event, at, payload], sequence) => ({
-    event,
+  return events.map(([type, at, payload], sequence) => ({
+    event: callEventNameForV2Type(type),
     label: type,
     callState: null,
     at,
@@ -544,7 +530,7 @@ export function buildScenario(name: ScenarioName, options: Readonly<ScenarioOpti
   } else {
     const encoding: WebhookBodyEncoding = format === 'json' ? 'json' : 'form';
     steps = plan.timeline.map(([state, at]) => ({
-      event: STATE_EVENTS[state] ?? 'unknown',
+      event: callEventNameForState(state),
       label: `state ${state}`,
       callState: state,
       at,
