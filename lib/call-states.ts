@@ -12,6 +12,14 @@ export interface CallEventDefinition {
    * aliases some integrations see.
    */
   readonly v2EventTypes: readonly string[];
+  /**
+   * Where the event stands in a call: orders events that carry the same time (MyOperator's times have whole
+   * seconds, and one call often sends several events within one). Distinct for every row: a total order, so a
+   * session never depends on arrival order.
+   */
+  readonly stage: number;
+  /** Whether the event says the call is over (an in-call ending state). */
+  readonly endsCall: boolean;
   /** The `CallEvents` method that registers a handler for this event. */
   readonly handler: `on${string}`;
   /** What the event means, as MyOperator documents it. */
@@ -29,6 +37,8 @@ export const CALL_EVENTS = [
     name: 'incoming_call',
     callState: 1,
     v2EventTypes: ['call.initiated'],
+    stage: 0,
+    endsCall: false,
     handler: 'onIncomingCall',
     description: 'Incoming call on server',
     callTypes: 'OBD + incoming',
@@ -37,6 +47,8 @@ export const CALL_EVENTS = [
     name: 'call_finished',
     callState: 2,
     v2EventTypes: ['call.end', 'call.ended'],
+    stage: 7,
+    endsCall: true,
     handler: 'onCallFinished',
     description: 'Call finished',
     callTypes: 'OBD + incoming',
@@ -45,6 +57,8 @@ export const CALL_EVENTS = [
     name: 'click_to_call_initiated',
     callState: 3,
     v2EventTypes: [],
+    stage: 1,
+    endsCall: false,
     handler: 'onClickToCallInitiated',
     description: 'Call initiated by user to customer',
     callTypes: 'Click to call',
@@ -53,6 +67,8 @@ export const CALL_EVENTS = [
     name: 'first_party_no_answer',
     callState: 4,
     v2EventTypes: [],
+    stage: 2,
+    endsCall: true,
     handler: 'onFirstPartyNoAnswer',
     description: 'First party no answer',
     callTypes: 'OBD',
@@ -61,6 +77,8 @@ export const CALL_EVENTS = [
     name: 'dialing_users',
     callState: 5,
     v2EventTypes: ['call.dial_begin'],
+    stage: 3,
+    endsCall: false,
     handler: 'onDialingUsers',
     description: 'Dialing users',
     callTypes: 'OBD + incoming',
@@ -69,6 +87,8 @@ export const CALL_EVENTS = [
     name: 'user_answered',
     callState: 6,
     v2EventTypes: ['call.answered', 'call.responded'],
+    stage: 4,
+    endsCall: false,
     handler: 'onUserAnswered',
     description: 'User answered',
     callTypes: 'OBD + incoming',
@@ -77,6 +97,8 @@ export const CALL_EVENTS = [
     name: 'client_rejected',
     callState: 7,
     v2EventTypes: [],
+    stage: 5,
+    endsCall: true,
     handler: 'onClientRejected',
     description: 'Client rejected the call',
     callTypes: 'Click to call',
@@ -85,6 +107,8 @@ export const CALL_EVENTS = [
     name: 'no_answer',
     callState: 9,
     v2EventTypes: [],
+    stage: 6,
+    endsCall: true,
     handler: 'onNoAnswer',
     description: 'No user picked the call (no answer)',
     callTypes: 'Click to call',
@@ -93,6 +117,8 @@ export const CALL_EVENTS = [
     name: 'call_summary',
     callState: null,
     v2EventTypes: ['call.summary'],
+    stage: 8,
+    endsCall: false,
     handler: 'onCallSummary',
     description: 'The whole call log, sent once after the call (after-call webhook, v2 call.summary)',
     callTypes: 'All',
@@ -101,6 +127,8 @@ export const CALL_EVENTS = [
     name: 'disposition',
     callState: null,
     v2EventTypes: ['call.disposition'],
+    stage: 9,
+    endsCall: false,
     handler: 'onDisposition',
     description: 'An agent set the disposition of a call (Webhook v2)',
     callTypes: 'All',
@@ -109,6 +137,8 @@ export const CALL_EVENTS = [
     name: 'unknown',
     callState: null,
     v2EventTypes: [],
+    stage: 10,
+    endsCall: false,
     handler: 'onUnknown',
     description: 'A call state or event type this version does not know (accepted, never rejected)',
     callTypes: 'Any',

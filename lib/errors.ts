@@ -119,11 +119,11 @@ export function fromBodyParserError(error: unknown): MyOperatorWebhookError | nu
   if (status === 413) return new MyOperatorWebhookError('payload_too_large', { cause: error });
   if (status === 415) return new MyOperatorWebhookError('unsupported_media_type', { cause: error });
   if (type === 'entity.parse.failed') return new MyOperatorWebhookError('invalid_json', { cause: error });
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new MyOperatorWebhookError('missing_call_log', {
-      message: 'The request body could not be read',
-      cause: error,
-    });
-  }
+  if (typeof status === 'number' && status >= 400 && status < 500) return unreadableBody(error);
   return null;
+}
+
+/** A body that could not be read (bad gzip, an aborted upload): there is no call log to take. */
+export function unreadableBody(cause: unknown): MyOperatorWebhookError {
+  return new MyOperatorWebhookError('missing_call_log', { message: 'The request body could not be read', cause });
 }

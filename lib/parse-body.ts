@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import bodyParser from 'body-parser';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import { fromBodyParserError, MyOperatorWebhookError } from './errors';
+import { fromBodyParserError, MyOperatorWebhookError, unreadableBody } from './errors';
 import { formFieldCandidates } from './form-body';
 import { isPlainObject, normalizePayload } from './normalize';
 import type { NormalizeOptions } from './normalize/options';
@@ -80,10 +80,7 @@ function isBlank(text: string): boolean {
 
 /** The body-parser read error -> the documented code. */
 function bodyReadError(error: unknown): MyOperatorWebhookError {
-  return (
-    fromBodyParserError(error) ??
-    new MyOperatorWebhookError('missing_call_log', { message: 'The request body could not be read', cause: error })
-  );
+  return fromBodyParserError(error) ?? unreadableBody(error);
 }
 
 /**

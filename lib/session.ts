@@ -62,32 +62,13 @@ export interface CallSession {
  */
 export const MAX_SESSION_RECORDS = 64;
 
-/**
- * Where each event stands in a call: the tie-break between events that carry the same time (MyOperator's times
- * have whole seconds, and one call often sends several events within one). A total order, so that the session
- * never depends on arrival order.
- */
-const STAGE: Readonly<Record<CallEventName, number>> = {
-  incoming_call: 0,
-  click_to_call_initiated: 1,
-  first_party_no_answer: 2,
-  dialing_users: 3,
-  user_answered: 4,
-  client_rejected: 5,
-  no_answer: 6,
-  call_finished: 7,
-  call_summary: 8,
-  disposition: 9,
-  unknown: 10,
-};
-
-/** The in-call events that say the call is over. */
-const ENDING_EVENTS: ReadonlySet<CallEventName> = new Set([
-  'call_finished',
-  'first_party_no_answer',
-  'client_rejected',
-  'no_answer',
-]);
+/** Each event's stage in a call (the same-second tie-break) and the events that end a call: from the table. */
+const STAGE = Object.fromEntries(CALL_EVENTS.map((entry) => [entry.name, entry.stage])) as Readonly<
+  Record<CallEventName, number>
+>;
+const ENDING_EVENTS: ReadonlySet<CallEventName> = new Set(
+  CALL_EVENTS.filter((entry) => entry.endsCall).map((entry) => entry.name),
+);
 
 /**
  * The events that are part of the call itself, and so bound its start: those with an in-call state (not

@@ -1,11 +1,10 @@
 // MemoryStore: the default CallStore, for one process. Bounded: past `maxEntries` the least recently used
 // claims and sessions are evicted, and every entry expires after its TTL, so memory stays flat.
 
-import { createHash } from 'node:crypto';
-
 import { optionError, readOptions, integerOption } from '../options';
 import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../session';
 import type { CallStore, StoreRecordRequest, StoreRecordResult } from './call-store';
+import { compactKey } from './compact-key';
 
 export interface MemoryStoreOptions {
   /**
@@ -129,13 +128,6 @@ function sweepExpired<K, V>(map: InsertionOrderMap<K, V>, expiresAt: (value: V) 
     if (budget-- === 0 || expiresAt(oldest.value) > now) return;
     map.deleteOldest();
   }
-}
-
-/** Keys longer than this are held as their SHA-256: a request must not make the store keep its uid's size. */
-const MAX_KEY_LENGTH = 200;
-
-function compactKey(key: string): string {
-  return key.length <= MAX_KEY_LENGTH ? key : `sha256:${createHash('sha256').update(key).digest('base64')}`;
 }
 
 function evictOldest<K, V>(map: InsertionOrderMap<K, V>, maxEntries: number): void {

@@ -8,6 +8,7 @@ import { isCallEventName } from '../call-states';
 import { describe, integerOption, optionError, readOptions } from '../options';
 import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../session';
 import type { CallStore, StoreRecordRequest, StoreRecordResult } from './call-store';
+import { compactKey } from './compact-key';
 
 /**
  * The part of an ioredis client the store uses: an ioredis `Redis` fits it. Spelt out here rather than imported,
@@ -64,13 +65,6 @@ return {1, redis.call('HGETALL', KEYS[2])}
 const RECORD_SCRIPT_SHA = createHash('sha1').update(RECORD_SCRIPT).digest('hex');
 
 const noop = (): void => {};
-
-/** Keys longer than this are stored as their SHA-256 (as MemoryStore does): a sender must not size our keys. */
-const MAX_KEY_LENGTH = 200;
-
-function compactKey(key: string): string {
-  return key.length <= MAX_KEY_LENGTH ? key : `sha256:${createHash('sha256').update(key).digest('base64')}`;
-}
 
 function isNoScriptError(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');

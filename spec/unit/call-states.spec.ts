@@ -70,3 +70,21 @@ describe('the call-state table', () => {
     ]);
   });
 });
+
+describe('the lifecycle columns of the call-state table', () => {
+  it('gives every event its own stage, so same-second events always order the same', () => {
+    const stages = CALL_EVENTS.map((entry) => entry.stage);
+    expect(new Set(stages).size).toBe(CALL_EVENTS.length);
+  });
+
+  it('orders a call the way it happens: start, dialing, answer, end, summary', () => {
+    const stage = (name: string): number => CALL_EVENTS.find((entry) => entry.name === name)!.stage;
+    expect(['incoming_call', 'dialing_users', 'user_answered', 'call_finished', 'call_summary'].map(stage)).toEqual([
+      0, 3, 4, 7, 8,
+    ]);
+  });
+
+  it('marks exactly the in-call states that end a call (2, 4, 7, 9)', () => {
+    expect(CALL_EVENTS.filter((entry) => entry.endsCall).map((entry) => entry.callState)).toEqual([2, 4, 7, 9]);
+  });
+});

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { MyOperatorWebhookError } from '../../lib/errors';
 import { detectFormat, normalizePayload } from '../../lib/normalize';
+import { rejection } from '../helpers/normalize';
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(__dirname, '../fixtures', name), 'utf8')) as Record<string, unknown>;
@@ -14,16 +14,6 @@ function fixture(name: string): Record<string, unknown> {
 const inCall = fixture('incall-v1-seed.json');
 const afterCall = fixture('aftercall-v1-doc.json');
 const v2 = fixture('v2-call-summary-doc.json');
-
-function rejection(payload: unknown): MyOperatorWebhookError {
-  try {
-    normalizePayload(payload);
-  } catch (error) {
-    if (error instanceof MyOperatorWebhookError) return error;
-    throw error;
-  }
-  throw new Error('expected the payload to be rejected');
-}
 
 describe('detectFormat()', () => {
   describe("with MyOperator's three samples", () => {

@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { CallEvent } from '../../lib/call-event';
-import { MyOperatorWebhookError } from '../../lib/errors';
 import { normalizePayload } from '../../lib/normalize';
 import { normalizeAfterCallLog } from '../../lib/normalize/aftercall-v1';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../../lib/normalize/options';
 import { AFTER_CALL_LOG } from '../../lib/testing';
+import { rejection } from '../helpers/normalize';
 
 type Log = Record<string, unknown>;
 
@@ -31,16 +31,6 @@ const receivedAt = new Date('2020-07-17T07:12:50Z');
 
 function normalize(payload: unknown): CallEvent {
   return normalizePayload(payload, DEFAULT_NORMALIZE_OPTIONS, receivedAt);
-}
-
-function rejection(payload: unknown): MyOperatorWebhookError {
-  try {
-    normalize(payload);
-  } catch (error) {
-    if (error instanceof MyOperatorWebhookError) return error;
-    throw error;
-  }
-  throw new Error('expected the payload to be rejected');
 }
 
 /** The sample's first leg and its agent, as copies to change. */

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 
 import { CALL_EVENTS, callEventNameForV2Type } from '../../lib/call-states';
 import type { CallEvent } from '../../lib/call-event';
-import { MyOperatorWebhookError } from '../../lib/errors';
 import { normalizePayload } from '../../lib/normalize';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../../lib/normalize/options';
 import { normalizeV2Event } from '../../lib/normalize/v2';
 import type { V2Event } from '../../lib/schemas/v2';
 import { V2_CALL_SUMMARY, buildV2Event } from '../../lib/testing';
+import { rejection } from '../helpers/normalize';
 
 type Envelope = Record<string, unknown>;
 
@@ -35,16 +35,6 @@ const receivedAt = new Date('2026-04-14T05:29:29Z');
 
 function normalize(payload: unknown): CallEvent {
   return normalizePayload(payload, DEFAULT_NORMALIZE_OPTIONS, receivedAt);
-}
-
-function rejection(payload: unknown): MyOperatorWebhookError {
-  try {
-    normalize(payload);
-  } catch (error) {
-    if (error instanceof MyOperatorWebhookError) return error;
-    throw error;
-  }
-  throw new Error('expected the payload to be rejected');
 }
 
 const agentLeg = (agent: Envelope, result: string, dialStatus: string): Envelope => ({
