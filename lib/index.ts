@@ -1,6 +1,6 @@
 // The public entry point: re-exports only.
 
-export { authenticate, type AuthenticateOptions, type BasicCredentials } from './authenticate';
+export { authenticate, type AuthenticateOptions, type BasicCredentials } from './express/authenticate';
 export {
   createCallEvent,
   type CallAgent,
@@ -11,7 +11,7 @@ export {
   type CallRecording,
   type CallStatus,
   type PhoneNumber,
-} from './call-event';
+} from './core/call-event';
 export {
   CallEvents,
   defaultDedupeKey,
@@ -26,7 +26,7 @@ export {
   type ReceiveResult,
   type SessionsOptions,
   type Unsubscribe,
-} from './call-events';
+} from './dispatch/call-events';
 export {
   CALL_EVENTS,
   CALL_EVENT_NAMES,
@@ -35,8 +35,8 @@ export {
   type CallEventDefinition,
   type CallEventHandlerMethod,
   type CallEventName,
-} from './call-states';
-export { webhookErrorHandler } from './error-handler';
+} from './core/call-states';
+export { webhookErrorHandler } from './express/error-handler';
 export {
   ERROR_STATUS,
   HandlerError,
@@ -46,21 +46,21 @@ export {
   type ErrorCode,
   type MyOperatorWebhookErrorOptions,
   type ValidationDetail,
-} from './errors';
-export { mapQueryParams, type MapQueryParamsOptions, type QueryParamMapping } from './map-query-params';
+} from './core/errors';
+export { mapQueryParams, type MapQueryParamsOptions, type QueryParamMapping } from './express/map-query-params';
 export { detectFormat, normalizePayload } from './normalize';
 export type { NormalizeOptions } from './normalize/options';
-export { parseMyOperatorBody, type ParseMyOperatorBodyOptions } from './parse-body';
-export { QUERY_FIELDS, type QueryFieldKey, type QueryFieldLabel } from './query-fields';
-export type { CallEventRequest } from './request';
+export { parseMyOperatorBody, type ParseMyOperatorBodyOptions } from './express/parse-body';
+export { QUERY_FIELDS, type QueryFieldKey, type QueryFieldLabel } from './normalize/query';
+export type { CallEventRequest } from './express/request';
 export {
   buildCallSession,
   type CallOutcome,
   type CallSession,
   type CallSessionEvent,
   type SessionEventRecord,
-} from './session';
+} from './dispatch/session';
 export type { CallStore, StoreRecordRequest, StoreRecordResult } from './store/call-store';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { RedisStore, type RedisStoreClient, type RedisStoreOptions } from './store/redis-store';
-export { myOperatorWebhook, type MyOperatorWebhookOptions } from './webhook';
+export { myOperatorWebhook, type MyOperatorWebhookOptions } from './express/webhook';

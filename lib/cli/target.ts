@@ -1,7 +1,7 @@
 // Where and how the CLI sends webhooks (--url, --method, --header, --basic, --query, --timeout), checked once,
 // and the one function that delivers a payload there with the package's own request builders.
 
-import { findQueryField, type QueryFieldKey } from '../query-fields';
+import { findQueryField, type QueryFieldKey } from '../normalize/query';
 import { buildWebhookRequest, queryParamsFor, type WebhookBodyEncoding } from '../testing';
 import { integerValue, UsageError, type OptionSpec, type ParsedArgs } from './args';
 

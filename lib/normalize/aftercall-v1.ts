@@ -1,7 +1,7 @@
 // The after-call call log (short keys, sent once after the call) -> CallEvent `call_summary`. Reads lists by key
 // and in any encoding, never by position, because real consumers broke on exactly that.
 
-import { createCallEvent, type CallAgent, type CallEvent } from '../call-event';
+import { createCallEvent, type CallAgent, type CallEvent } from '../core/call-event';
 import type { AfterCallAgent, AfterCallLeg, AfterCallLog, AfterCallParam } from '../schemas/aftercall-v1';
 import type { NormalizeOptions } from './options';
 import { pickPhoneNumber } from './phone';

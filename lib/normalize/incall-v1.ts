@@ -1,7 +1,7 @@
 // The in-call call log (long keys, MyOperator's in-call webhook documentation) -> CallEvent.
 
-import { createCallEvent, type CallEvent } from '../call-event';
-import { callEventNameForState } from '../call-states';
+import { createCallEvent, type CallEvent } from '../core/call-event';
+import { callEventNameForState } from '../core/call-states';
 import type { InCallLog } from '../schemas/incall-v1';
 import type { NormalizeOptions } from './options';
 import { pickPhoneNumber } from './phone';

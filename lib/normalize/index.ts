@@ -3,8 +3,8 @@
 
 import type { ValidateFunction } from 'ajv';
 
-import type { CallEvent, CallEventFormat } from '../call-event';
-import { MyOperatorWebhookError } from '../errors';
+import type { CallEvent, CallEventFormat } from '../core/call-event';
+import { MyOperatorWebhookError } from '../core/errors';
 import { compileSchema, toValidationDetails } from '../schemas/ajv';
 import { AFTER_CALL_KEYS, afterCallV1Schema, type AfterCallLog } from '../schemas/aftercall-v1';
 import { IN_CALL_KEYS, inCallV1Schema, type InCallLog } from '../schemas/incall-v1';

@@ -1,7 +1,7 @@
 // Phone numbers as MyOperator sends them (`+919711636496`, `919711636496`, `9711636496`, `09711636496`, and
 // `" 919711636496"` where a form or query decoder turned the `+` into a space) -> PhoneNumber.
 
-import type { PhoneNumber } from '../call-event';
+import type { PhoneNumber } from '../core/call-event';
 
 // ITU-T E.164 country calling codes. The set is prefix-free, so the first 1-3 digits of an international number
 // name exactly one code.

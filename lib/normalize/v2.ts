@@ -1,8 +1,8 @@
 // MyOperator's Webhook v2 envelope -> CallEvent. The event type -> name mapping lives in the call-state table;
 // any type it does not know becomes `unknown` (accepted, never rejected), so new MyOperator events do not break.
 
-import { createCallEvent, type CallAgent, type CallEvent } from '../call-event';
-import { callEventNameForV2Type } from '../call-states';
+import { createCallEvent, type CallAgent, type CallEvent } from '../core/call-event';
+import { callEventNameForV2Type } from '../core/call-states';
 import type { V2Agent, V2Event, V2Leg } from '../schemas/v2';
 import type { NormalizeOptions } from './options';
 import { pickPhoneNumber, toPhoneNumber } from './phone';

@@ -1,7 +1,7 @@
 // Tolerant readers for single values: MyOperator sends numbers as strings and strings as numbers, uses `""` or
 // `null` for absent values, and words or digits for enums. Each reader returns `null` for anything absent.
 
-import type { CallAgent, CallDirection, CallStatus } from '../call-event';
+import type { CallAgent, CallDirection, CallStatus } from '../core/call-event';
 import { isCountryCode, restorePlus } from './phone';
 
 /** A non-empty string (trimmed) from a string or a finite number. */

@@ -2,7 +2,7 @@
 
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 
-import type { ValidationDetail } from '../errors';
+import type { ValidationDetail } from '../core/errors';
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
 

@@ -1,7 +1,7 @@
 // The CallStore interface: what CallEvents needs from a store for exactly-once handling and call sessions.
 // One `record` call per event does both, so a networked store can do it in one atomic round trip.
 
-import type { SessionEventRecord } from '../session';
+import type { SessionEventRecord } from '../dispatch/session';
 
 /** What CallEvents asks a store to do when an event arrives. */
 export interface StoreRecordRequest {

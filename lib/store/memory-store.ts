@@ -1,8 +1,8 @@
 // MemoryStore: the default CallStore, for one process. Bounded: past `maxEntries` the least recently used
 // claims and sessions are evicted, and every entry expires after its TTL, so memory stays flat.
 
-import { optionError, readOptions, integerOption } from '../options';
-import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../session';
+import { optionError, readOptions, integerOption } from '../core/options';
+import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../dispatch/session';
 import type { CallStore, StoreRecordRequest, StoreRecordResult } from './call-store';
 import { compactKey } from './compact-key';
 

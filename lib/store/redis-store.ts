@@ -4,9 +4,9 @@
 
 import { createHash } from 'node:crypto';
 
-import { isCallEventName } from '../call-states';
-import { describe, integerOption, optionError, readOptions } from '../options';
-import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../session';
+import { isCallEventName } from '../core/call-states';
+import { describe, integerOption, optionError, readOptions } from '../core/options';
+import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../dispatch/session';
 import type { CallStore, StoreRecordRequest, StoreRecordResult } from './call-store';
 import { compactKey } from './compact-key';
 

@@ -1,7 +1,7 @@
 // The payload and request builders of myoperator-webhooks/testing: copies of MyOperator's samples with fields
 // replaced, the requests MyOperator sends for them, and a sender.
 
-import type { CallEvent } from '../call-event';
+import type { CallEvent } from '../core/call-event';
 import { normalizePayload } from '../normalize';
 import { DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from '../normalize/options';
 import { AFTER_CALL_LOG, IN_CALL_LOG, V2_CALL_SUMMARY } from './fixtures';

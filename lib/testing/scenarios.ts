@@ -3,8 +3,8 @@
 
 import { createHash } from 'node:crypto';
 
-import { callEventNameForState, callEventNameForV2Type, type CallEventName } from '../call-states';
-import type { CallOutcome } from '../session';
+import { callEventNameForState, callEventNameForV2Type, type CallEventName } from '../core/call-states';
+import type { CallOutcome } from '../dispatch/session';
 import { buildAfterCallLog, buildInCallLog, buildV2Event, type WebhookBodyEncoding } from './builders';
 
 /** How the payloads of a scenario travel: the v1 form body, the v1 log as a JSON body, or Webhook v2. */

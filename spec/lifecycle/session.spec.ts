@@ -11,7 +11,7 @@ import {
   type CallSession,
   type SessionEventRecord,
 } from '../../lib';
-import { toSessionRecord } from '../../lib/session';
+import { toSessionRecord } from '../../lib/dispatch/session';
 import { buildCallEvent, buildInCallLog } from '../../lib/testing';
 
 const UID = 'n2.1596270949.2175190';

@@ -1,6 +1,6 @@
 import { CALL_EVENTS, CALL_EVENT_NAMES, callEventNameForState } from '../../lib';
-import { callEventDefinition, isCallEventName } from '../../lib/call-states';
-import { CallEvents } from '../../lib/call-events';
+import { callEventDefinition, isCallEventName } from '../../lib/core/call-states';
+import { CallEvents } from '../../lib/dispatch/call-events';
 
 describe('the call-state table', () => {
   it("maps every in-call state of MyOperator's documentation to its event name", () => {

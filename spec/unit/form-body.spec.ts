@@ -1,6 +1,6 @@
 // Finding the call log in a form body: properly URL-encoded, or raw JSON as `curl -d` sends it.
 
-import { decodeFormComponent, formFieldCandidates } from '../../lib/form-body';
+import { decodeFormComponent, formFieldCandidates } from '../../lib/pipeline/form-body';
 import { IN_CALL_LOG } from '../../lib/testing';
 
 const LOG_JSON = JSON.stringify({ ...IN_CALL_LOG, clid: '+919711636496' });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { CallEvent } from '../../lib/call-event';
+import type { CallEvent } from '../../lib/core/call-event';
 import { normalizePayload } from '../../lib/normalize';
 import { normalizeAfterCallLog } from '../../lib/normalize/aftercall-v1';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../../lib/normalize/options';

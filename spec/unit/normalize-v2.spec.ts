@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CALL_EVENTS, callEventNameForV2Type } from '../../lib/call-states';
-import type { CallEvent } from '../../lib/call-event';
+import { CALL_EVENTS, callEventNameForV2Type } from '../../lib/core/call-states';
+import type { CallEvent } from '../../lib/core/call-event';
 import { normalizePayload } from '../../lib/normalize';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../../lib/normalize/options';
 import { normalizeV2Event } from '../../lib/normalize/v2';

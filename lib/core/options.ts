@@ -1,8 +1,8 @@
 // Checks of factory options, run once when a factory is called: every mistake is a TypeError that names the
 // factory and the option, and the caller's object is only read, never changed.
 
-import { assertTimeZone } from './normalize/time';
-import { DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from './normalize/options';
+import { assertTimeZone } from '../normalize/time';
+import { DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from '../normalize/options';
 
 const PREFIX = '[myoperator-webhooks]';
 

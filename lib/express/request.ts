@@ -2,7 +2,7 @@
 
 import type { Request } from 'express';
 
-import type { CallEvent } from './call-event';
+import type { CallEvent } from '../core/call-event';
 
 declare module 'express-serve-static-core' {
   interface Request {

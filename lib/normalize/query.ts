@@ -1,12 +1,12 @@
 // The query string parameter fields of MyOperator's panel (its dropdown), and how each fills a CallEvent.
 // Framework-neutral: map-query-params.ts is the Express adapter.
 
-import { createCallEvent, type CallEvent } from './call-event';
-import { callEventNameForState } from './call-states';
-import type { NormalizeOptions } from './normalize/options';
-import { toPhoneNumber } from './normalize/phone';
-import { toDate } from './normalize/time';
-import { toCallStatus, toDirection, toInteger, toNumberText, toText } from './normalize/values';
+import { createCallEvent, type CallEvent } from '../core/call-event';
+import { callEventNameForState } from '../core/call-states';
+import type { NormalizeOptions } from './options';
+import { toPhoneNumber } from './phone';
+import { toDate } from './time';
+import { toCallStatus, toDirection, toInteger, toNumberText, toText } from './values';
 
 type Fill = (event: CallEvent, value: string, options: NormalizeOptions) => void;
 

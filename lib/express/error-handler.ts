@@ -3,7 +3,7 @@
 
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 
-import { fromBodyParserError, MyOperatorWebhookError } from './errors';
+import { fromBodyParserError, MyOperatorWebhookError } from '../core/errors';
 
 function toWebhookError(error: unknown): MyOperatorWebhookError | null {
   if (error instanceof MyOperatorWebhookError) return error;

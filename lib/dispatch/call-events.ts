@@ -3,19 +3,19 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import type { CallEvent } from './call-event';
+import type { CallEvent } from '../core/call-event';
 import {
   CALL_EVENTS,
   isCallEventName,
   type CallEventHandlerMethod,
   type CallEventName,
   type CallEventNameOf,
-} from './call-states';
-import { HandlerError, MyOperatorWebhookError, StoreError } from './errors';
-import { describe, enumOption, integerOption, optionError, readOptions } from './options';
+} from '../core/call-states';
+import { HandlerError, MyOperatorWebhookError, StoreError } from '../core/errors';
+import { describe, enumOption, integerOption, optionError, readOptions } from '../core/options';
 import { buildCallSession, toSessionRecord, type CallSession, type SessionEventRecord } from './session';
-import type { CallStore, StoreRecordRequest, StoreRecordResult } from './store/call-store';
-import { MemoryStore } from './store/memory-store';
+import type { CallStore, StoreRecordRequest, StoreRecordResult } from '../store/call-store';
+import { MemoryStore } from '../store/memory-store';
 
 /** What a handler receives besides the event. */
 export interface CallEventContext {

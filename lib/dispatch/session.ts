@@ -1,10 +1,10 @@
 // The call's lifecycle: the events of one uid -> a CallSession. Built in event-time order from a set of
 // records, so any arrival order, and any number of redeliveries, gives the same session.
 
-import { DEFAULT_NORMALIZE_OPTIONS } from './normalize/options';
-import { toPhoneNumber } from './normalize/phone';
-import type { CallEvent, CallStatus } from './call-event';
-import { CALL_EVENTS, type CallEventName } from './call-states';
+import { DEFAULT_NORMALIZE_OPTIONS } from '../normalize/options';
+import { toPhoneNumber } from '../normalize/phone';
+import type { CallEvent, CallStatus } from '../core/call-event';
+import { CALL_EVENTS, type CallEventName } from '../core/call-states';
 
 /**
  * One event of a session as a store keeps it (JSON-safe: times in epoch milliseconds). Stores treat it as

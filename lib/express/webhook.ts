@@ -11,10 +11,10 @@ import {
 } from 'express';
 
 import { authenticate, type AuthenticateOptions } from './authenticate';
-import { CallEvents, type CallEventsMiddlewareOptions } from './call-events';
+import { CallEvents, type CallEventsMiddlewareOptions } from '../dispatch/call-events';
 import { webhookErrorHandler } from './error-handler';
 import { mapQueryParams, type MapQueryParamsOptions, type QueryParamMapping } from './map-query-params';
-import { optionError, readOptions } from './options';
+import { optionError, readOptions } from '../core/options';
 import { PARSE_BODY_OPTION_KEYS, parseMyOperatorBody, type ParseMyOperatorBodyOptions } from './parse-body';
 
 export interface MyOperatorWebhookOptions extends ParseMyOperatorBodyOptions, CallEventsMiddlewareOptions {

@@ -3,8 +3,8 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import type { NormalizeOptions } from './normalize/options';
-import { describe, NORMALIZE_OPTION_KEYS, optionError, readNormalizeOptions, readOptions } from './options';
+import type { NormalizeOptions } from '../normalize/options';
+import { describe, NORMALIZE_OPTION_KEYS, optionError, readNormalizeOptions, readOptions } from '../core/options';
 import {
   applyQueryMapping,
   findQueryField,
@@ -13,8 +13,8 @@ import {
   type QueryFieldKey,
   type QueryFieldLabel,
   type ResolvedQueryMapping,
-} from './query-fields';
-import { isEmptyQuery, readQuery } from './query-string';
+} from '../normalize/query';
+import { isEmptyQuery, readQuery } from '../pipeline/query-string';
 
 /** Query parameter name (as typed in the panel) -> field key or panel dropdown label (any case). */
 export type QueryParamMapping = Readonly<Record<string, QueryFieldKey | QueryFieldLabel | (string & {})>>;

@@ -7,11 +7,11 @@ import type { IncomingMessage } from 'node:http';
 import bodyParser from 'body-parser';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import { fromBodyParserError, MyOperatorWebhookError, unreadableBody } from './errors';
-import { formFieldCandidates } from './form-body';
-import { isPlainObject, normalizePayload } from './normalize';
-import type { NormalizeOptions } from './normalize/options';
-import { NORMALIZE_OPTION_KEYS, optionError, readNormalizeOptions, readOptions, stringOption } from './options';
+import { fromBodyParserError, MyOperatorWebhookError, unreadableBody } from '../core/errors';
+import { formFieldCandidates } from '../pipeline/form-body';
+import { isPlainObject, normalizePayload } from '../normalize';
+import type { NormalizeOptions } from '../normalize/options';
+import { NORMALIZE_OPTION_KEYS, optionError, readNormalizeOptions, readOptions, stringOption } from '../core/options';
 
 export interface ParseMyOperatorBodyOptions {
   /**

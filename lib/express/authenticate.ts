@@ -8,9 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import basicAuth from 'basic-auth';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import { MyOperatorWebhookError } from './errors';
-import { describe, optionError, readOptions, stringOption } from './options';
-import { readQuery } from './query-string';
+import { MyOperatorWebhookError } from '../core/errors';
+import { describe, optionError, readOptions, stringOption } from '../core/options';
+import { readQuery } from '../pipeline/query-string';
 
 /** A Basic auth credential pair, as the panel's JSON `{"username": "admin", "password": "123456"}`. */
 export interface BasicCredentials {
