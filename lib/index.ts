@@ -53,14 +53,8 @@ export type { NormalizeOptions } from './normalize/options';
 export { parseMyOperatorBody, type ParseMyOperatorBodyOptions } from './express/parse-body';
 export { QUERY_FIELDS, type QueryFieldKey, type QueryFieldLabel } from './normalize/query';
 export type { CallEventRequest } from './express/request';
-export {
-  buildCallSession,
-  type CallOutcome,
-  type CallSession,
-  type CallSessionEvent,
-  type SessionEventRecord,
-} from './dispatch/session';
-export type { CallStore, StoreRecordRequest, StoreRecordResult } from './store/call-store';
+export { buildCallSession, type CallOutcome, type CallSession, type CallSessionEvent } from './dispatch/session';
+export type { CallStore, SessionEventRecord, StoreRecordRequest, StoreRecordResult } from './store/call-store';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { RedisStore, type RedisStoreClient, type RedisStoreOptions } from './store/redis-store';
 export { myOperatorWebhook, type MyOperatorWebhookOptions } from './express/webhook';

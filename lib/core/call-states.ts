@@ -18,7 +18,10 @@ export interface CallEventDefinition {
    * session never depends on arrival order.
    */
   readonly stage: number;
-  /** Whether the event says the call is over (an in-call ending state). */
+  /**
+   * Whether the call is over once this event arrived: the in-call ending states (2, 4, 7, 9), and the events sent
+   * only after a call (the summary, the disposition).
+   */
   readonly endsCall: boolean;
   /** The `CallEvents` method that registers a handler for this event. */
   readonly handler: `on${string}`;
@@ -118,7 +121,7 @@ export const CALL_EVENTS = [
     callState: null,
     v2EventTypes: ['call.summary'],
     stage: 8,
-    endsCall: false,
+    endsCall: true,
     handler: 'onCallSummary',
     description: 'The whole call log, sent once after the call (after-call webhook, v2 call.summary)',
     callTypes: 'All',
@@ -128,7 +131,7 @@ export const CALL_EVENTS = [
     callState: null,
     v2EventTypes: ['call.disposition'],
     stage: 9,
-    endsCall: false,
+    endsCall: true,
     handler: 'onDisposition',
     description: 'An agent set the disposition of a call (Webhook v2)',
     callTypes: 'All',

@@ -13,8 +13,8 @@ import {
 } from '../core/call-states';
 import { HandlerError, MyOperatorWebhookError, StoreError } from '../core/errors';
 import { describe, enumOption, integerOption, optionError, readOptions } from '../core/options';
-import { buildCallSession, toSessionRecord, type CallSession, type SessionEventRecord } from './session';
-import type { CallStore, StoreRecordRequest, StoreRecordResult } from '../store/call-store';
+import { buildCallSession, toSessionRecord, type CallSession } from './session';
+import type { CallStore, SessionEventRecord, StoreRecordRequest, StoreRecordResult } from '../store/call-store';
 import { MemoryStore } from '../store/memory-store';
 
 /** What a handler receives besides the event. */

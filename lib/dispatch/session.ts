@@ -3,25 +3,9 @@
 
 import { DEFAULT_NORMALIZE_OPTIONS } from '../normalize/options';
 import { toPhoneNumber } from '../normalize/phone';
-import type { CallEvent, CallStatus } from '../core/call-event';
+import type { CallEvent } from '../core/call-event';
 import { CALL_EVENTS, type CallEventName } from '../core/call-states';
-
-/**
- * One event of a session as a store keeps it (JSON-safe: times in epoch milliseconds). Stores treat it as
- * opaque: they keep the first record given under each id and hand records back as they were given.
- */
-export interface SessionEventRecord {
-  name: CallEventName;
-  callState: number | null;
-  /** Event time: the event's own time, else when it was received. */
-  at: number;
-  receivedAt: number;
-  status: CallStatus | null;
-  /** Who answered, for answering events (agent number or name). */
-  agent: string | null;
-  /** When the call started, as a call summary reports it (its own `at` is when the call ended). */
-  callStartedAt?: number | null;
-}
+import type { SessionEventRecord } from '../store/call-store';
 
 /** One event of a CallSession. */
 export interface CallSessionEvent {
@@ -56,18 +40,16 @@ export interface CallSession {
   talkSeconds: number | null;
 }
 
-/**
- * Most events kept per call by the stores: a call has about six; a flood of events under one uid must not grow
- * a session without bound.
- */
-export const MAX_SESSION_RECORDS = 64;
-
 /** Each event's stage in a call (the same-second tie-break) and the events that end a call: from the table. */
 const STAGE = Object.fromEntries(CALL_EVENTS.map((entry) => [entry.name, entry.stage])) as Readonly<
   Record<CallEventName, number>
 >;
 const ENDING_EVENTS: ReadonlySet<CallEventName> = new Set(
   CALL_EVENTS.filter((entry) => entry.endsCall).map((entry) => entry.name),
+);
+/** The ending events that happen during the call (2, 4, 7, 9): their time is when the call ended. */
+const IN_CALL_ENDINGS: ReadonlySet<CallEventName> = new Set(
+  CALL_EVENTS.filter((entry) => entry.endsCall && entry.callState !== null).map((entry) => entry.name),
 );
 
 /**
@@ -174,8 +156,8 @@ export function buildCallSession(uid: string, records: readonly SessionEventReco
   for (const record of sorted) {
     if (record.status === 'connected') connected = true;
     if (IN_CALL_EVENTS.has(record.name)) startedAt = earliest(startedAt, record.at);
-    if (ENDING_EVENTS.has(record.name)) {
-      ended = true;
+    if (ENDING_EVENTS.has(record.name)) ended = true;
+    if (IN_CALL_ENDINGS.has(record.name)) {
       endedAt = record.at; // sorted: the last one wins
       if (record.name === 'client_rejected') rejected = true;
       if (record.name === 'no_answer' || record.name === 'first_party_no_answer') unanswered = true;
@@ -185,7 +167,6 @@ export function buildCallSession(uid: string, records: readonly SessionEventReco
       answeredBy ??= record.agent;
     }
     if (record.name === 'call_summary') {
-      ended = true;
       summaryEndedAt ??= record.at;
       summaryAgent ??= record.agent;
       if (typeof record.callStartedAt === 'number') startedAt = earliest(startedAt, record.callStartedAt);

@@ -1,7 +1,33 @@
 // The CallStore interface: what CallEvents needs from a store for exactly-once handling and call sessions.
 // One `record` call per event does both, so a networked store can do it in one atomic round trip.
 
-import type { SessionEventRecord } from '../dispatch/session';
+import type { CallStatus } from '../core/call-event';
+import type { CallEventName } from '../core/call-states';
+
+/**
+ * One event of a session as a store keeps it (JSON-safe: times in epoch milliseconds). Stores treat it as
+ * opaque: they keep the first record given under each id and hand records back as they were given.
+ */
+export interface SessionEventRecord {
+  name: CallEventName;
+  callState: number | null;
+  /** Event time: the event's own time, else when it was received. */
+  at: number;
+  receivedAt: number;
+  status: CallStatus | null;
+  /** Who answered, for answering events (agent number or name). */
+  agent: string | null;
+  /** When the call started, as a call summary reports it (its own `at` is when the call ended). */
+  callStartedAt?: number | null;
+  /** The sender's order of the event within its call (Webhook v2 `event_sequence`), when it gives one. */
+  sequence?: number | null;
+}
+
+/**
+ * Most events kept per call by the stores: a call has about six; a flood of events under one uid must not grow
+ * a session without bound.
+ */
+export const MAX_SESSION_RECORDS = 64;
 
 /** What CallEvents asks a store to do when an event arrives. */
 export interface StoreRecordRequest {

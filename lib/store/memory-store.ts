@@ -2,8 +2,13 @@
 // claims and sessions are evicted, and every entry expires after its TTL, so memory stays flat.
 
 import { optionError, readOptions, integerOption } from '../core/options';
-import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../dispatch/session';
-import type { CallStore, StoreRecordRequest, StoreRecordResult } from './call-store';
+import {
+  MAX_SESSION_RECORDS,
+  type CallStore,
+  type SessionEventRecord,
+  type StoreRecordRequest,
+  type StoreRecordResult,
+} from './call-store';
 import { compactKey } from './compact-key';
 
 export interface MemoryStoreOptions {

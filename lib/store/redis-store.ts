@@ -6,8 +6,13 @@ import { createHash } from 'node:crypto';
 
 import { isCallEventName } from '../core/call-states';
 import { describe, integerOption, optionError, readOptions } from '../core/options';
-import { MAX_SESSION_RECORDS, type SessionEventRecord } from '../dispatch/session';
-import type { CallStore, StoreRecordRequest, StoreRecordResult } from './call-store';
+import {
+  MAX_SESSION_RECORDS,
+  type CallStore,
+  type SessionEventRecord,
+  type StoreRecordRequest,
+  type StoreRecordResult,
+} from './call-store';
 import { compactKey } from './compact-key';
 
 /**
@@ -84,7 +89,7 @@ function parseRecord(json: unknown): SessionEventRecord | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const { name, callState, at, receivedAt, status, agent, callStartedAt } = value as Record<string, unknown>;
+  const { name, callState, at, receivedAt, status, agent, callStartedAt, sequence } = value as Record<string, unknown>;
   if (
     !isCallEventName(name) ||
     !isNumberOrNull(callState) ||
@@ -92,7 +97,8 @@ function parseRecord(json: unknown): SessionEventRecord | null {
     typeof receivedAt !== 'number' ||
     !STATUSES.has(status) ||
     (agent !== null && typeof agent !== 'string') ||
-    (callStartedAt !== undefined && !isNumberOrNull(callStartedAt))
+    (callStartedAt !== undefined && !isNumberOrNull(callStartedAt)) ||
+    (sequence !== undefined && !isNumberOrNull(sequence))
   ) {
     return null;
   }
@@ -105,6 +111,7 @@ function parseRecord(json: unknown): SessionEventRecord | null {
     agent,
   };
   if (callStartedAt !== undefined) record.callStartedAt = callStartedAt;
+  if (sequence !== undefined) record.sequence = sequence;
   return record;
 }
 

@@ -84,7 +84,14 @@ describe('the lifecycle columns of the call-state table', () => {
     ]);
   });
 
-  it('marks exactly the in-call states that end a call (2, 4, 7, 9)', () => {
-    expect(CALL_EVENTS.filter((entry) => entry.endsCall).map((entry) => entry.callState)).toEqual([2, 4, 7, 9]);
+  it('marks exactly the in-call states that end a call (2, 4, 7, 9) and the after-call events as ending', () => {
+    expect(CALL_EVENTS.filter((entry) => entry.endsCall).map((entry) => entry.callState ?? entry.name)).toEqual([
+      2,
+      4,
+      7,
+      9,
+      'call_summary',
+      'disposition',
+    ]);
   });
 });

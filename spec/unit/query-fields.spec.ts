@@ -2,7 +2,12 @@
 // the call log winning over the query string.
 
 import { QUERY_FIELDS, type CallEvent } from '../../lib';
-import { applyQueryMapping, findQueryField, normalizeQuery, type ResolvedQueryMapping } from '../../lib/normalize/query';
+import {
+  applyQueryMapping,
+  findQueryField,
+  normalizeQuery,
+  type ResolvedQueryMapping,
+} from '../../lib/normalize/query';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../../lib/normalize/options';
 import { buildCallEvent, buildInCallLog } from '../../lib/testing';
 
