@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CALL_EVENTS, ERROR_STATUS, MyOperatorWebhookError, QUERY_FIELDS } from '../lib';
+import { CALL_EVENTS, ERROR_CODES, QUERY_FIELDS, type ErrorCode } from '../lib';
 
 const README = join(__dirname, '..', 'README.md');
 
@@ -37,11 +37,12 @@ export function generatedBlocks(): Record<string, string> {
       ]),
     ),
     errors: table(
-      ['status', '`code`', 'message'],
-      (Object.keys(ERROR_STATUS) as (keyof typeof ERROR_STATUS)[]).map((name) => [
-        String(ERROR_STATUS[name]),
+      ['status', '`code`', 'when', 'message'],
+      (Object.keys(ERROR_CODES) as ErrorCode[]).map((name) => [
+        String(ERROR_CODES[name].status),
         code(name),
-        new MyOperatorWebhookError(name).message,
+        ERROR_CODES[name].when,
+        ERROR_CODES[name].message,
       ]),
     ),
     'query-fields': table(

@@ -1,10 +1,18 @@
 // Checks of factory options, run once when a factory is called: every mistake is a TypeError that names the
 // factory and the option, and the caller's object is only read, never changed.
 
-import { assertTimeZone } from '../normalize/time';
-import { DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from '../normalize/options';
-
 const PREFIX = '[myoperator-webhooks]';
+
+/**
+ * The option names of an options type, checked by the compiler to be all of them and nothing else, so a factory's
+ * list of known keys cannot drift from its options interface.
+ * @example const KEYS = optionKeys<AuthenticateOptions>()(['headers', 'basic', 'query', 'realm']);
+ */
+export function optionKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> }),
+  ): K => keys;
+}
 
 /** A TypeError whose message starts with `[myoperator-webhooks] <factory>:`. */
 export function optionError(factory: string, message: string): TypeError {
@@ -71,32 +79,4 @@ export function integerOption(factory: string, name: string, value: unknown, fal
     throw optionError(factory, `"${name}" must be an integer >= ${min}, got ${describe(value)}`);
   }
   return value;
-}
-
-/** The names of the normalisation options, shared by the factories that accept them. */
-export const NORMALIZE_OPTION_KEYS = ['defaultCountryCode', 'timeZone'] as const;
-
-/** Reads `defaultCountryCode` and `timeZone` into resolved normalisation settings. */
-export function readNormalizeOptions(factory: string, options: Readonly<Record<string, unknown>>): NormalizeOptions {
-  const { defaultCountryCode, timeZone } = options;
-  if (defaultCountryCode === undefined && timeZone === undefined) return DEFAULT_NORMALIZE_OPTIONS;
-  let code = DEFAULT_NORMALIZE_OPTIONS.defaultCountryCode;
-  if (defaultCountryCode !== undefined) {
-    if (typeof defaultCountryCode !== 'string' || !/^\+?\d{1,3}$/.test(defaultCountryCode)) {
-      throw optionError(factory, '"defaultCountryCode" must be a country calling code of 1 to 3 digits, such as "91"');
-    }
-    code = defaultCountryCode.replace('+', '');
-  }
-  let zone: string | null = null;
-  if (timeZone !== undefined) {
-    if (typeof timeZone !== 'string' || timeZone === '') {
-      throw optionError(factory, `"timeZone" must be an IANA time zone name, got ${describe(timeZone)}`);
-    }
-    try {
-      zone = assertTimeZone(timeZone) === 'UTC' ? null : timeZone;
-    } catch {
-      throw optionError(factory, `"timeZone" is not a time zone this runtime knows: "${timeZone}"`);
-    }
-  }
-  return Object.freeze({ defaultCountryCode: code, timeZone: zone });
 }

@@ -1,29 +1,29 @@
-// CallEvents: handlers per call event, and `receive()`, the one path every event takes (de-duplication, session,
-// handlers run concurrently, failures gathered). `middleware()` is the thin HTTP adapter around it.
-
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+// CallEvents: handlers per call event, and `receive()`, the one path every event takes: de-duplication and the
+// session in the store, then the queue (when there is one) or the handlers, run concurrently with their failures
+// gathered. Framework-free: the adapters (lib/express, lib/node, lib/fetch) are thin layers over `receive()`.
 
 import type { CallEvent } from '../core/call-event';
 import {
   CALL_EVENTS,
-  isCallEventName,
+  callEventDefinition,
   type CallEventHandlerMethod,
   type CallEventName,
   type CallEventNameOf,
 } from '../core/call-states';
-import { HandlerError, MyOperatorWebhookError, StoreError } from '../core/errors';
-import { describe, enumOption, integerOption, optionError, readOptions } from '../core/options';
-import { buildCallSession, toSessionRecord, type CallSession } from './session';
+import { HandlerError, MyOperatorWebhookError, QueueError, StoreError, type HandlerErrorAttempt } from '../core/errors';
+import { integerOption, optionKeys, readOptions } from '../core/options';
+import { SafeLogger } from '../observe/logger';
+import { NOOP_OBSERVER, type EventObservation, type Observer } from '../observe/observer';
+import type { CallQueueJob, CallQueueWorker } from '../queue/call-queue';
+import { deserializeCallEvent, queueJobId, serializeCallEvent } from '../queue/serialize';
 import type { CallStore, SessionEventRecord, StoreRecordRequest, StoreRecordResult } from '../store/call-store';
+import { withDeadline } from '../store/deadline';
 import { MemoryStore } from '../store/memory-store';
-
-/** What a handler receives besides the event. */
-export interface CallEventContext {
-  /** The Express request, when the event came over HTTP. */
-  req?: Request;
-  /** The call's session after this event, when sessions are on and the event has a uid. */
-  session?: CallSession | null;
-}
+import { HandlerContext, type CallEventContext } from './context';
+import { resolveCallEventsOptions, type CallEventsConfig, type CallEventsOptions } from './options';
+import { HandlerRegistry, type Unsubscribe } from './registry';
+import { Reporter, type ErrorHandler } from './reporter';
+import { buildCallSession, toSessionRecord, type CallSession } from './session';
 
 /** A handler for events named `N`. */
 export type CallEventHandler<N extends CallEventName = CallEventName> = (
@@ -31,125 +31,84 @@ export type CallEventHandler<N extends CallEventName = CallEventName> = (
   ctx: CallEventContext,
 ) => unknown;
 
-/** An error given to `onError` handlers: handlers failed, or the store did. Both carry the event. */
-export type CallEventsError = HandlerError | StoreError;
-
-export type ErrorHandler = (error: CallEventsError) => unknown;
-
-/** Removes the handler it was returned for. */
-export type Unsubscribe = () => void;
-
-export interface DedupeOptions {
-  /**
-   * How long a handled event is remembered, in milliseconds.
-   * @default 86400000 (24 h)
-   */
-  ttlMs?: number;
-  /**
-   * The de-duplication key of an event; `null` (or `''`) means "never de-duplicate this one".
-   * @default v2 `event_id`, else `uid` + `name` + `callState`
-   * @example key: (event) => event.id // one log id, one run
-   */
-  key?: (event: CallEvent) => string | null;
-}
-
-export interface SessionsOptions {
-  /**
-   * How long a call's session is kept after its last event, in milliseconds.
-   * @default 21600000 (6 h)
-   */
-  ttlMs?: number;
-}
-
-/** The logger for what must be said without an error handler to say it; receives no secrets or error text. */
-export interface CallEventsLogger {
-  error(message: string): void;
-}
-
-export interface CallEventsOptions {
-  /**
-   * Where claims and sessions live.
-   * @default new MemoryStore()
-   */
-  store?: CallStore;
-  /**
-   * Run handlers once per event, however often it is delivered.
-   * @default true
-   */
-  dedupe?: boolean | DedupeOptions;
-  /**
-   * Gather the events of each call into a `CallSession`.
-   * @default true
-   */
-  sessions?: boolean | SessionsOptions;
-  /**
-   * Where failures without an `onError` handler are reported (`false` for silence).
-   * @default console
-   */
-  logger?: CallEventsLogger | false;
-  /**
-   * The longest a store call may take before the event goes on without it (handlers run at least once, a
-   * `StoreError` reaches `onError`): a guard for stores that hang. `RedisStore` gives up sooner on its own.
-   * @default 2000
-   */
-  storeTimeoutMs?: number;
-}
-
 /** The result of `receive()`. */
 export interface ReceiveResult {
   /** The event was delivered before: handlers did not run again. */
   duplicate: boolean;
+  /** With a queue: whether the event was queued (`false`: the queue failed and the handlers ran here). */
+  queued?: boolean;
 }
 
-export interface CallEventsMiddlewareOptions {
+/** How `calls.work()` runs queued events. */
+export interface WorkOptions {
   /**
-   * When to answer MyOperator: after the handlers, before them, or not at all (`'next'`: the app answers).
-   * @default 'after-handlers'
+   * Events handled at once by this worker.
+   * @default 1
    */
-  respond?: 'after-handlers' | 'immediately' | 'next';
+  concurrency?: number;
+  /** How long a job's lock lasts before another worker may take it as stalled (ms), passed to the queue. */
+  lockDuration?: number;
+  /** How often stalled jobs are looked for (ms), passed to the queue. */
+  stalledInterval?: number;
+}
+
+/** How `calls.close()` drains. */
+export interface CloseOptions {
   /**
-   * Answer 202 if handlers still run after this many milliseconds (they go on); `0` waits for them.
-   * @default 4000
+   * The longest to wait for handlers in flight.
+   * @default 10000
    */
   timeoutMs?: number;
-  /**
-   * How to answer when a handler failed: 500 so a retrying sender delivers again, or 200.
-   * @default 'respond-500'
-   */
-  onHandlerError?: 'respond-500' | 'respond-200';
+}
+
+/** What `calls.close()` resolves. */
+export interface CloseResult {
+  /** Handlers (and queue jobs) still running at the deadline: 0 when everything drained. */
+  pending: number;
 }
 
 type GeneratedHandlerMethods = {
   [M in CallEventHandlerMethod]: (handler: CallEventHandler<CallEventNameOf<M>>) => Unsubscribe;
 };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const FACTORY = 'CallEvents';
+const DUPLICATE: ReceiveResult = Object.freeze({ duplicate: true });
+const HANDLED: ReceiveResult = Object.freeze({ duplicate: false });
+const QUEUED: ReceiveResult = Object.freeze({ duplicate: false, queued: true });
+const DUPLICATE_QUEUED: ReceiveResult = Object.freeze({ duplicate: true, queued: false });
+const RAN_HERE: ReceiveResult = Object.freeze({ duplicate: false, queued: false });
+const NO_FAILURES: readonly unknown[] = Object.freeze([]);
 
-/** The default de-duplication key: v2's event id, else the call's uid, the event name and the call state. */
-export function defaultDedupeKey(event: CallEvent): string | null {
-  if (event.format === 'v2' && event.id !== null) return `v2:${event.id}`;
-  if (event.uid === null) return null;
-  return `${event.uid}:${event.name}:${event.callState ?? ''}`;
+/** A handler's failure, boxed: a handler may throw `undefined`. */
+interface Failure {
+  readonly error: unknown;
 }
 
-const RESPONSE_BODY = {
-  ok: Buffer.from('{"ok":true}'),
-  duplicate: Buffer.from('{"ok":true,"duplicate":true}'),
-  pending: Buffer.from('{"ok":true,"pending":true}'),
-} as const;
-
-/** Writes one of the fixed JSON answers (precomputed: nothing is serialised per request). */
-export function sendFixedJson(res: Response, status: number, body: Buffer): void {
-  if (res.headersSent || res.writableEnded) return;
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', body.length);
-  res.end(body);
+/** What the adapters reach through the `calls` they are given: where to report answers, and the logger. */
+interface Internals {
+  readonly observer: Observer;
+  readonly logger: SafeLogger;
 }
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
+const internals = new WeakMap<object, Internals>();
+const SILENT = new SafeLogger(false);
+
+/** The observer an adapter reports its answers to (responses, latency). */
+export function observerOf(calls: CallEvents): Observer {
+  return internals.get(calls)?.observer ?? NOOP_OBSERVER;
+}
+
+/** The logger of a CallEvents, for an adapter's warnings. */
+export function loggerOf(calls: CallEvents): SafeLogger {
+  return internals.get(calls)?.logger ?? SILENT;
+}
+
+function shuttingDown(): MyOperatorWebhookError {
+  return new MyOperatorWebhookError('shutting_down', { headers: { 'Retry-After': '30' } });
+}
+
+function timedOut(what: string, ms: number): () => Error {
+  return () => new Error(`The ${what} did not answer within ${ms} ms`);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the handler methods are generated from CALL_EVENTS
@@ -161,61 +120,31 @@ export interface CallEvents extends GeneratedHandlerMethods {}
  * @example
  * const calls = new CallEvents();
  * calls.onUserAnswered(async (event) => screenPop(event.caller?.e164, event.users));
- * app.all('/myoperator/incall', authenticate(auth), parseMyOperatorBody(), calls.middleware());
+ * app.use('/myoperator/incall', myOperatorWebhook({ auth, calls }));
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CallEvents {
+  /** Where claims and sessions live. */
   readonly store: CallStore;
-  readonly #handlers = new Map<CallEventName, readonly CallEventHandler[]>();
-  #anyHandlers: readonly CallEventHandler[] = [];
-  #errorHandlers: readonly ErrorHandler[] = [];
-  readonly #dedupeKey: ((event: CallEvent) => string | null) | null;
-  readonly #dedupeTtlMs: number;
-  readonly #sessionTtlMs: number | null;
-  readonly #logger: CallEventsLogger | null;
-  readonly #storeTimeoutMs: number;
+  readonly #config: CallEventsConfig;
+  readonly #registry = new HandlerRegistry<CallEventHandler, ErrorHandler>();
+  readonly #reporter: Reporter;
+  readonly #observer: Observer;
+  /**
+   * How many `receive()`s and queue jobs have not settled, for `close()`. A count, not a set of promises: a
+   * handler that never settles must not keep its request (and everything it holds) alive.
+   */
+  #inFlight = 0;
+  #drained: (() => void) | null = null;
+  readonly #workers = new Set<CallQueueWorker>();
+  #closing = false;
 
   constructor(options: Readonly<CallEventsOptions> = {}) {
-    const record = readOptions(FACTORY, options, ['store', 'dedupe', 'sessions', 'logger', 'storeTimeoutMs']);
-    this.#storeTimeoutMs = integerOption(FACTORY, 'storeTimeoutMs', record.storeTimeoutMs, 2000, 1);
-    const store: unknown = record.store ?? new MemoryStore();
-    if (
-      typeof store !== 'object' ||
-      store === null ||
-      typeof (store as CallStore).record !== 'function' ||
-      typeof (store as CallStore).release !== 'function' ||
-      typeof (store as CallStore).sessionRecords !== 'function'
-    ) {
-      throw optionError(FACTORY, '"store" must implement CallStore (record, release, sessionRecords)');
-    }
-    this.store = store as CallStore;
-
-    const dedupe = record.dedupe ?? true;
-    if (typeof dedupe === 'boolean') {
-      this.#dedupeKey = dedupe ? defaultDedupeKey : null;
-      this.#dedupeTtlMs = DAY_MS;
-    } else {
-      const dedupeOptions = readOptions(`${FACTORY} "dedupe"`, dedupe, ['ttlMs', 'key']);
-      if (dedupeOptions.key !== undefined && typeof dedupeOptions.key !== 'function') {
-        throw optionError(FACTORY, `"dedupe.key" must be a function, got ${describe(dedupeOptions.key)}`);
-      }
-      this.#dedupeKey = (dedupeOptions.key as DedupeOptions['key']) ?? defaultDedupeKey;
-      this.#dedupeTtlMs = integerOption(FACTORY, 'dedupe.ttlMs', dedupeOptions.ttlMs, DAY_MS, 1);
-    }
-
-    const sessions = record.sessions ?? true;
-    if (typeof sessions === 'boolean') {
-      this.#sessionTtlMs = sessions ? DAY_MS / 4 : null;
-    } else {
-      const sessionOptions = readOptions(`${FACTORY} "sessions"`, sessions, ['ttlMs']);
-      this.#sessionTtlMs = integerOption(FACTORY, 'sessions.ttlMs', sessionOptions.ttlMs, DAY_MS / 4, 1);
-    }
-
-    const logger = record.logger ?? console;
-    if (logger !== false && (typeof logger !== 'object' || typeof (logger as CallEventsLogger).error !== 'function')) {
-      throw optionError(FACTORY, '"logger" must have an error(message) method, or be false');
-    }
-    this.#logger = logger === false ? null : (logger as CallEventsLogger);
+    this.#config = resolveCallEventsOptions(options);
+    this.store = this.#config.store;
+    this.#reporter = new Reporter(this.#config.logger, () => this.#registry.errorHandlers);
+    this.#observer = NOOP_OBSERVER;
+    internals.set(this, { observer: this.#observer, logger: this.#config.logger });
   }
 
   /**
@@ -223,235 +152,303 @@ export class CallEvents {
    * @example calls.on(['no_answer', 'client_rejected'], (event) => followUp(event.caller));
    */
   on<N extends CallEventName>(name: N | readonly N[], handler: CallEventHandler<N>): Unsubscribe {
-    const names = (Array.isArray(name) ? name : [name]) as readonly unknown[];
-    assertHandler('on', handler);
-    for (const each of names) {
-      if (!isCallEventName(each)) {
-        throw optionError(`${FACTORY}.on()`, `unknown event name ${JSON.stringify(each)}`);
-      }
-    }
-    for (const each of names as readonly N[]) {
-      this.#handlers.set(each, [...(this.#handlers.get(each) ?? []), handler as CallEventHandler]);
-    }
-    return () => {
-      for (const each of names as readonly N[]) this.off(each, handler);
-    };
+    return this.#registry.on('on', name, handler);
   }
 
   /** Registers a handler for every event (after the event's own handlers, concurrently with them). */
   onAny(handler: CallEventHandler): Unsubscribe {
-    assertHandler('onAny', handler);
-    this.#anyHandlers = [...this.#anyHandlers, handler];
-    return () => {
-      this.#anyHandlers = withoutFirst(this.#anyHandlers, handler);
-    };
+    return this.#registry.onAny(handler);
   }
 
   /**
-   * Registers a handler for failures: the gathered errors of an event's handlers, or a store failure. An error
-   * handler that throws is logged (its name only), never rethrown.
+   * Registers a handler for failures: the gathered errors of an event's handlers, a store or a queue failure. It is
+   * called on a later task, never awaited: whatever it does (throw, hang) changes nothing the sender sees.
    */
   onError(handler: ErrorHandler): Unsubscribe {
-    assertHandler('onError', handler);
-    this.#errorHandlers = [...this.#errorHandlers, handler];
-    return () => {
-      this.#errorHandlers = withoutFirst(this.#errorHandlers, handler);
-    };
+    return this.#registry.onError(handler);
   }
 
   /** Unregisters a handler registered with `on()` or an `onX()` method. */
   off<N extends CallEventName>(name: N | readonly N[], handler: CallEventHandler<N>): void {
-    for (const each of (Array.isArray(name) ? name : [name]) as readonly N[]) {
-      const list = this.#handlers.get(each);
-      if (list) this.#handlers.set(each, withoutFirst(list, handler as CallEventHandler));
-    }
+    this.#registry.off(name, handler as CallEventHandler);
   }
 
-  /** The session of a call, or `null` when sessions are off or the call is unknown. */
+  /** Whether `close()` was called: new events are refused (`503 shutting_down`). */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * The session of a call, or `null` when sessions are off or the call is unknown. Rejects with a
+   * `store_failed` error when the store fails or does not answer within `storeTimeoutMs`.
+   */
   async getSession(uid: string): Promise<CallSession | null> {
-    if (this.#sessionTtlMs === null) return null;
-    const records = await this.store.sessionRecords(uid);
+    if (this.#config.sessionTtlMs === null) return null;
+    let records: SessionEventRecord[];
+    try {
+      records = await this.#withStoreDeadline(this.store.sessionRecords(uid));
+    } catch (cause) {
+      throw new MyOperatorWebhookError('store_failed', { cause });
+    }
     return records.length === 0 ? null : buildCallSession(uid, records);
   }
 
   /**
-   * Delivers one event: de-duplication, session, then every matching handler concurrently. Resolves
-   * `{ duplicate }`; rejects with a `HandlerError` (also given to every `onError` handler) when any handler failed.
+   * Delivers one event: de-duplication and the session, then the queue (with one) or every matching handler,
+   * concurrently. Resolves `{ duplicate }` (and `queued` with a queue); rejects with a `HandlerError` (also
+   * reported to `onError`) when a handler failed, or with `shutting_down` once `close()` was called.
    */
-  async receive(event: CallEvent, ctx: CallEventContext = {}): Promise<ReceiveResult> {
-    const chosenKey = this.#dedupeKey === null ? null : this.#dedupeKey(event);
+  receive(event: CallEvent, ctx: CallEventContext = {}): Promise<ReceiveResult> {
+    if (this.#closing) return Promise.reject(shuttingDown());
+    return this.#track(this.#receive(event, ctx));
+  }
+
+  async #receive(event: CallEvent, ctx: CallEventContext): Promise<ReceiveResult> {
+    const config = this.#config;
+    const chosenKey = config.dedupeKey === null ? null : config.dedupeKey(event);
     // A custom key() that gives '' (or, from JavaScript, undefined) means "no key", never one key shared by all.
     const key = typeof chosenKey === 'string' && chosenKey !== '' ? chosenKey : null;
-    const sessionTtlMs = this.#sessionTtlMs;
-    const request: StoreRecordRequest = {
-      dedupe: key === null ? null : { key, ttlMs: this.#dedupeTtlMs },
-      session: null,
-    };
-    if (sessionTtlMs !== null && event.uid !== null) {
-      const { id, record } = toSessionRecord(event);
-      request.session = { uid: event.uid, id, record, ttlMs: sessionTtlMs };
-    }
+    const observation = this.#observer.event(event, key, null);
+    const request = this.#storeRequest(event, key);
 
     let claimed = false;
-    let records: SessionEventRecord[] | null = null;
-    if (request.dedupe !== null || request.session !== null) {
+    let records: readonly SessionEventRecord[] | null = null;
+    if (request !== null) {
+      const endStoreCall = observation.storeCall();
       try {
         const result = await this.#record(request);
-        if (!result.claimed) return { duplicate: true };
+        endStoreCall(false);
+        if (!result.claimed) {
+          observation.recorded(true, 0);
+          observation.end('duplicate');
+          return config.queue === null ? DUPLICATE : DUPLICATE_QUEUED;
+        }
         claimed = request.dedupe !== null;
         records = result.records;
+        observation.recorded(false, claimed ? callDelta(records, request.session?.record) : 0);
       } catch (cause) {
-        // At-least-once: a store that fails must not cost the event. Handlers run; the failure is reported.
-        await this.#reportError(new StoreError(event, cause));
+        // At-least-once: a store that fails must not cost the event. It goes on; the failure is reported.
+        endStoreCall(true);
+        observation.storeFailed();
+        this.#reporter.report(new StoreError(event, cause));
       }
     }
 
-    const failures = await this.#runHandlers(event, new HandlerContext(ctx, event.uid, records));
-    if (failures.length === 0) return { duplicate: false };
-    if (claimed && key !== null) {
+    const queue = config.queue;
+    if (queue !== null) {
       try {
-        await this.#withStoreTimeout(this.store.release(key));
+        const data = { event: serializeCallEvent(event), trace: observation.traceContext() };
+        await this.#withStoreDeadline(queue.enqueue(queueJobId(key), data), 'queue');
+        observation.end('queued');
+        return QUEUED;
       } catch (cause) {
-        await this.#reportError(new StoreError(event, cause));
+        // The queue cannot take it: the handlers run here, as without a queue.
+        observation.queueFailed();
+        this.#reporter.report(new QueueError(event, cause));
       }
     }
-    const error = new HandlerError(event, failures);
-    await this.#reportError(error);
+
+    const failures = await this.#runHandlers(event, ctx, records, observation);
+    if (failures.length === 0) {
+      observation.end('handled');
+      return queue === null ? HANDLED : RAN_HERE;
+    }
+    if (claimed && key !== null) {
+      // Given back so that the sender's redelivery runs the handlers again.
+      try {
+        await this.#withStoreDeadline(this.store.release(key));
+      } catch (cause) {
+        this.#reporter.report(new StoreError(event, cause));
+      }
+    }
+    const error = new HandlerError(event, [...failures]);
+    observation.end('failed');
+    this.#reporter.report(error);
     throw error;
   }
 
-  /** The store's record, synchronously for the in-process store (it cannot hang), under the guard otherwise. */
+  #storeRequest(event: CallEvent, key: string | null): StoreRecordRequest | null {
+    const config = this.#config;
+    const sessionTtlMs = config.sessionTtlMs;
+    const withSession = sessionTtlMs !== null && event.uid !== null;
+    if (key === null && !withSession) return null;
+    const request: StoreRecordRequest = {
+      dedupe: key === null ? null : { key, ttlMs: config.dedupeTtlMs },
+      session: null,
+    };
+    if (withSession) {
+      const { id, record } = toSessionRecord(event);
+      request.session = { uid: event.uid as string, id, record, ttlMs: sessionTtlMs };
+    }
+    return request;
+  }
+
+  /** The store's record: synchronously for the in-process store (it cannot hang), under the deadline otherwise. */
   #record(request: StoreRecordRequest): StoreRecordResult | Promise<StoreRecordResult> {
     const store = this.store;
     if (store instanceof MemoryStore) return store.recordSync(request, Date.now());
-    return this.#withStoreTimeout(store.record(request));
+    return this.#withStoreDeadline(store.record(request));
   }
 
-  #withStoreTimeout<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new Error(`The store did not answer within ${this.#storeTimeoutMs} ms`));
-      }, this.#storeTimeoutMs);
-    });
-    return Promise.race([operation, timeout]).finally(() => {
-      clearTimeout(timer);
-    });
+  #withStoreDeadline<T>(operation: Promise<T>, what: 'store' | 'queue' = 'store'): Promise<T> {
+    const ms = this.#config.storeTimeoutMs;
+    return withDeadline(operation, ms, timedOut(what, ms));
   }
 
-  async #runHandlers(event: CallEvent, ctx: CallEventContext): Promise<unknown[]> {
-    const own = this.#handlers.get(event.name) ?? [];
-    const any = this.#anyHandlers;
-    const total = own.length + any.length;
-    if (total === 0) return [];
-    const runs: Promise<unknown>[] = [];
-    const call = (handler: CallEventHandler): void => {
-      // The executor turns a synchronous throw into a rejection, so one handler cannot stop the others.
-      runs.push(
-        new Promise((resolve) => {
-          resolve(handler(event, ctx));
-        }),
-      );
-    };
-    for (const handler of own) call(handler);
-    for (const handler of any) call(handler);
+  /** Runs the event's handlers and the `onAny` ones concurrently; resolves the failures, in registration order. */
+  async #runHandlers(
+    event: CallEvent,
+    ctx: CallEventContext,
+    records: readonly SessionEventRecord[] | null,
+    observation: EventObservation,
+  ): Promise<readonly unknown[]> {
+    const own = this.#registry.handlersOf(event.name);
+    const any = this.#registry.anyHandlers;
+    if (own.length + any.length === 0) return NO_FAILURES;
+    const context = new HandlerContext(ctx, event.uid, records);
+    // Every handler starts before any is awaited: they run concurrently, and one cannot hold up the others.
+    const runs: Array<Failure | null | Promise<Failure | null>> = [];
+    for (const handler of own) runs.push(runHandler(handler, event, context, observation));
+    for (const handler of any) runs.push(runHandler(handler, event, context, observation));
     const failures: unknown[] = [];
-    for (const outcome of await Promise.allSettled(runs)) {
-      if (outcome.status === 'rejected') failures.push(outcome.reason);
+    for (const run of runs) {
+      const outcome = await run;
+      if (outcome !== null) failures.push(outcome.error);
     }
     return failures;
   }
 
-  async #reportError(error: CallEventsError): Promise<void> {
-    const handlers = this.#errorHandlers;
-    if (handlers.length === 0) {
-      this.#logger?.error(
-        // The uid is request data: quoted and cut short, so it cannot forge log lines (CR, LF, escape codes).
-        `[myoperator-webhooks] ${error.message} (uid ${JSON.stringify(error.event.uid?.slice(0, 100) ?? null)}); register calls.onError() to see why`,
-      );
-      return;
-    }
-    await Promise.all(
-      handlers.map(async (handler) => {
-        try {
-          await handler(error);
-        } catch (thrown) {
-          this.#logger?.error(`[myoperator-webhooks] an onError handler threw (${errorName(thrown)})`);
-        }
-      }),
-    );
+  /** Counts `operation` among the work in flight until it settles (for `close()`). */
+  #track<T>(operation: Promise<T>): Promise<T> {
+    this.#inFlight++;
+    operation.then(this.#settled, this.#settled);
+    return operation;
+  }
+
+  readonly #settled = (): void => {
+    if (--this.#inFlight === 0 && this.#drained !== null) this.#drained();
+  };
+
+  /** Resolves once nothing is in flight, or after `ms`. */
+  #drain(ms: number): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#drained = finish;
+    });
   }
 
   /**
-   * The Express middleware that dispatches `req.callEvent` and answers MyOperator: 200 `{"ok":true}`,
-   * `{"ok":true,"duplicate":true}` for a redelivery, 202 `{"ok":true,"pending":true}` past `timeoutMs`.
+   * Runs the handlers of queued events in this process (a worker), with the same registrations as the web
+   * processes. `ctx.session` is read from the store; `ctx.req` is `undefined`. A failure is retried by the queue
+   * with back-off, each one reported to `onError` with its attempt number.
+   *
+   * @example
+   * const worker = calls.work({ concurrency: 10 });
+   * process.on('SIGTERM', () => calls.close());
    */
-  middleware(options: Readonly<CallEventsMiddlewareOptions> = {}): RequestHandler {
-    const factory = 'CallEvents.middleware()';
-    const record = readOptions(factory, options, ['respond', 'timeoutMs', 'onHandlerError']);
-    const respond = enumOption(
+  work(options: Readonly<WorkOptions> = {}): CallQueueWorker {
+    const factory = `${FACTORY}.work()`;
+    const record = readOptions(
       factory,
-      'respond',
-      record.respond,
-      ['after-handlers', 'immediately', 'next'],
-      'after-handlers',
+      options,
+      optionKeys<WorkOptions>()(['concurrency', 'lockDuration', 'stalledInterval']),
     );
-    const timeoutMs = integerOption(factory, 'timeoutMs', record.timeoutMs, 4000);
-    const onHandlerError = enumOption(
-      factory,
-      'onHandlerError',
-      record.onHandlerError,
-      ['respond-500', 'respond-200'],
-      'respond-500',
-    );
-    const failWith500 = onHandlerError === 'respond-500';
-    const swallow = (): void => {};
-
-    const myOperatorDispatch = (req: Request, res: Response, next: NextFunction): void => {
-      const event = req.callEvent;
-      if (!event) {
-        next(new MyOperatorWebhookError('missing_call_event'));
-        return;
-      }
-      if (respond === 'immediately') {
-        sendFixedJson(res, 200, RESPONSE_BODY.ok);
-        this.receive(event, { req }).catch(swallow);
-        return;
-      }
-      let settled = false;
-      const timer =
-        timeoutMs === 0
-          ? undefined
-          : setTimeout(() => {
-              settled = true;
-              if (respond === 'next') {
-                res.locals.myOperator = { duplicate: false, pending: true };
-                next();
-              } else sendFixedJson(res, 202, RESPONSE_BODY.pending);
-            }, timeoutMs);
-      this.receive(event, { req }).then(
-        (result) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          if (respond === 'next') {
-            res.locals.myOperator = { duplicate: result.duplicate, pending: false };
-            next();
-          } else sendFixedJson(res, 200, result.duplicate ? RESPONSE_BODY.duplicate : RESPONSE_BODY.ok);
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          if (failWith500) next(error);
-          else if (respond === 'next') {
-            res.locals.myOperator = { duplicate: false, pending: false };
-            next();
-          } else sendFixedJson(res, 200, RESPONSE_BODY.ok);
-        },
+    const queue = this.#config.queue;
+    if (queue === null) {
+      throw new TypeError(
+        `[myoperator-webhooks] ${factory}: needs a queue: new CallEvents({ queue: new BullMQQueue(...) })`,
       );
+    }
+    if (this.#closing) throw new TypeError(`[myoperator-webhooks] ${factory}: this CallEvents is closed`);
+    const concurrency = integerOption(factory, 'concurrency', record.concurrency, 1, 1);
+    const workOptions: { concurrency: number; lockDuration?: number; stalledInterval?: number } = { concurrency };
+    if (record.lockDuration !== undefined) {
+      workOptions.lockDuration = integerOption(factory, 'lockDuration', record.lockDuration, 0, 1);
+    }
+    if (record.stalledInterval !== undefined) {
+      workOptions.stalledInterval = integerOption(factory, 'stalledInterval', record.stalledInterval, 0, 1);
+    }
+    const worker = queue.work((job) => this.#track(this.#process(job)), workOptions);
+    this.#workers.add(worker);
+    return {
+      close: async () => {
+        this.#workers.delete(worker);
+        await worker.close();
+      },
     };
-    return myOperatorDispatch;
+  }
+
+  /** One queued event in a worker: its session from the store, then its handlers; a failure rejects (a retry). */
+  async #process(job: CallQueueJob): Promise<void> {
+    const event = deserializeCallEvent(job.data.event);
+    const config = this.#config;
+    const chosenKey = config.dedupeKey === null ? null : config.dedupeKey(event);
+    const key = typeof chosenKey === 'string' && chosenKey !== '' ? chosenKey : null;
+    const observation = this.#observer.event(event, key, job.data.trace);
+    let records: readonly SessionEventRecord[] | null = null;
+    if (config.sessionTtlMs !== null && event.uid !== null) {
+      const endStoreCall = observation.storeCall();
+      try {
+        records = await this.#withStoreDeadline(this.store.sessionRecords(event.uid));
+        endStoreCall(false);
+      } catch (cause) {
+        endStoreCall(true);
+        observation.storeFailed();
+        this.#reporter.report(new StoreError(event, cause));
+      }
+    }
+    const failures = await this.#runHandlers(event, {}, records, observation);
+    if (failures.length === 0) {
+      observation.end('handled');
+      return;
+    }
+    const attempt: HandlerErrorAttempt = { attempt: job.attempt, attempts: job.attempts };
+    const error = new HandlerError(event, [...failures], attempt);
+    observation.end('failed');
+    this.#reporter.report(error);
+    throw error;
+  }
+
+  /** Runs every queued event that ran out of attempts again; resolves how many. */
+  retryFailed(): Promise<number> {
+    const queue = this.#config.queue;
+    if (queue === null)
+      return Promise.reject(new TypeError(`[myoperator-webhooks] ${FACTORY}.retryFailed(): needs a queue`));
+    return queue.retryFailed();
+  }
+
+  /**
+   * Stops taking events (new deliveries are answered `503 shutting_down` with `Retry-After`, which MyOperator
+   * retries), waits for the handlers in flight (those past a 202 included) up to `timeoutMs`, then closes the
+   * workers and the queue. Resolves how many were still running at the deadline.
+   *
+   * @example process.on('SIGTERM', async () => { await calls.close({ timeoutMs: 10_000 }); server.close(); });
+   */
+  async close(options: Readonly<CloseOptions> = {}): Promise<CloseResult> {
+    const factory = `${FACTORY}.close()`;
+    const record = readOptions(factory, options, optionKeys<CloseOptions>()(['timeoutMs']));
+    const timeoutMs = integerOption(factory, 'timeoutMs', record.timeoutMs, 10_000);
+    this.#closing = true;
+    const deadline = Date.now() + timeoutMs;
+    const remaining = (): number => Math.max(0, deadline - Date.now());
+    await this.#drain(remaining());
+    this.#drained = null;
+    const workers = [...this.#workers];
+    this.#workers.clear();
+    // A worker's close waits for the job in hand; past the deadline that job goes back to the queue (stalled).
+    await settledWithin(
+      workers.map((worker) => worker.close()),
+      remaining(),
+    );
+    const pending = this.#inFlight;
+    const queue = this.#config.queue;
+    if (queue !== null) await settledWithin([queue.close()], remaining());
+    return { pending };
   }
 }
 
@@ -465,40 +462,69 @@ for (const row of CALL_EVENTS) {
   });
 }
 
+/** Runs one handler; resolves (or returns, for a handler that returned no promise) its failure or `null`. */
+function runHandler(
+  handler: CallEventHandler,
+  event: CallEvent,
+  context: CallEventContext,
+  observation: EventObservation,
+): Failure | null | Promise<Failure | null> {
+  const run = observation.handler(event.name);
+  let result: unknown;
+  try {
+    result = run.run(() => handler(event, context));
+  } catch (error) {
+    run.end(true);
+    return { error };
+  }
+  if (typeof result !== 'object' || result === null || typeof (result as { then?: unknown }).then !== 'function') {
+    run.end(false);
+    return null;
+  }
+  return Promise.resolve(result).then(
+    () => {
+      run.end(false);
+      return null;
+    },
+    (error: unknown) => {
+      run.end(true);
+      return { error };
+    },
+  );
+}
+
 /**
- * What handlers get as `ctx`: the caller's context, and the session built the first time a handler reads it (most
- * events' handlers never do, and building it sorts and copies every event of the call).
+ * How the calls in progress change with this event: +1 when it is the first event of a call that has not ended,
+ * -1 when it ends a call that was in progress, 0 otherwise (read from the call-state table's `endsCall`). `own` is
+ * this event's record; the store's records hold it once, beside those of the call's earlier events.
  */
-class HandlerContext implements CallEventContext {
-  req?: Request;
-  readonly #uid: string | null;
-  #records: readonly SessionEventRecord[] | null;
-  #session: CallSession | null | undefined;
-
-  constructor(ctx: CallEventContext, uid: string | null, records: readonly SessionEventRecord[] | null) {
-    for (const key of Object.keys(ctx)) {
-      if (key !== 'session') (this as Record<string, unknown>)[key] = (ctx as Record<string, unknown>)[key];
+function callDelta(records: readonly SessionEventRecord[] | null, own: SessionEventRecord | undefined): -1 | 0 | 1 {
+  if (records === null || own === undefined) return 0;
+  let others = 0;
+  let endedBefore = false;
+  let seenOwn = false;
+  for (const record of records) {
+    if (!seenOwn && record.name === own.name && record.callState === own.callState && record.at === own.at) {
+      seenOwn = true;
+      continue;
     }
-    this.#uid = uid;
-    this.#records = records;
+    others++;
+    if (callEventDefinition(record.name).endsCall) endedBefore = true;
   }
-
-  get session(): CallSession | null {
-    if (this.#session === undefined) {
-      this.#session = this.#records === null || this.#uid === null ? null : buildCallSession(this.#uid, this.#records);
-      this.#records = null;
-    }
-    return this.#session;
-  }
+  const wasInProgress = others > 0 && !endedBefore;
+  const isInProgress = !endedBefore && !callEventDefinition(own.name).endsCall;
+  return wasInProgress === isInProgress ? 0 : isInProgress ? 1 : -1;
 }
 
-function assertHandler(method: string, handler: unknown): void {
-  if (typeof handler !== 'function') {
-    throw optionError(`${FACTORY}.${method}()`, `the handler must be a function, got ${describe(handler)}`);
-  }
-}
-
-function withoutFirst<T>(list: readonly T[], item: T): readonly T[] {
-  const index = list.indexOf(item);
-  return index < 0 ? list : [...list.slice(0, index), ...list.slice(index + 1)];
+/** Waits for every promise to settle, or for `ms` milliseconds, whichever comes first. */
+async function settledWithin(operations: readonly Promise<unknown>[], ms: number): Promise<void> {
+  if (operations.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(operations),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -1,42 +1,11 @@
-// myOperatorWebhook(): the whole chain (authenticate, parseMyOperatorBody, mapQueryParams, the dispatcher and
-// the JSON error responder) as one Router that answers any method at the path it is mounted on.
+// myOperatorWebhook(): the whole webhook as one Express Router answering any method at the path it is mounted on.
+// It runs the same Node pipeline as myOperatorNodeHandler() (authenticate, read the body, normalise, the query
+// mapping, dispatch, the JSON answers), so the two answer alike; Express itself is loaded only when it is called.
 
-import {
-  Router,
-  type ErrorRequestHandler,
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 
-import { authenticate, type AuthenticateOptions } from './authenticate';
-import { CallEvents, type CallEventsMiddlewareOptions } from '../dispatch/call-events';
-import { webhookErrorHandler } from './error-handler';
-import { mapQueryParams, type MapQueryParamsOptions, type QueryParamMapping } from './map-query-params';
-import { optionError, readOptions } from '../core/options';
-import { PARSE_BODY_OPTION_KEYS, parseMyOperatorBody, type ParseMyOperatorBodyOptions } from './parse-body';
-
-export interface MyOperatorWebhookOptions extends ParseMyOperatorBodyOptions, CallEventsMiddlewareOptions {
-  /** The credentials MyOperator sends (see `authenticate()`); `false` to accept unauthenticated requests. */
-  auth: Readonly<AuthenticateOptions> | false;
-  /** The handlers. */
-  calls: CallEvents;
-  /** The panel's query string parameters (see `mapQueryParams()`). */
-  queryParams?: QueryParamMapping;
-}
-
-const FACTORY = 'myOperatorWebhook()';
-const MIDDLEWARE_KEYS = ['respond', 'timeoutMs', 'onHandlerError'] as const;
-
-function pick<K extends string>(
-  record: Readonly<Record<string, unknown>>,
-  keys: readonly K[],
-): Partial<Record<K, unknown>> {
-  const picked: Partial<Record<K, unknown>> = {};
-  for (const key of keys) if (record[key] !== undefined) picked[key] = record[key];
-  return picked;
-}
+import { createNodeWebhook } from '../node/handler';
+import { WebhookPipeline, type MyOperatorWebhookOptions } from '../pipeline/webhook';
 
 /** Whether the request is for the path the router is mounted on (not a path below it). */
 function atMountPath(req: Request): boolean {
@@ -46,6 +15,13 @@ function atMountPath(req: Request): boolean {
   return path === '/' || path === '' || req.route !== undefined;
 }
 
+/** The app's Express, loaded on first use: a user of the node or fetch handler need not install it. */
+function expressRouter(): Router {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: express is an optional peer
+  const express = require('express') as typeof import('express');
+  return express.Router();
+}
+
 /**
  * The whole webhook as one Express Router.
  *
@@ -53,61 +29,13 @@ function atMountPath(req: Request): boolean {
  * app.use('/myoperator/incall', myOperatorWebhook({ auth: { headers: ['x-token: abc123'] }, calls }));
  */
 export function myOperatorWebhook(options: Readonly<MyOperatorWebhookOptions>): Router {
-  const record = readOptions(FACTORY, options, [
-    'auth',
-    'calls',
-    'queryParams',
-    ...PARSE_BODY_OPTION_KEYS,
-    ...MIDDLEWARE_KEYS,
-  ]);
-  if (record.auth === undefined) {
-    throw optionError(FACTORY, '"auth" is required: the credentials MyOperator sends, or false to accept any request');
-  }
-  if (!(record.calls instanceof CallEvents)) throw optionError(FACTORY, '"calls" must be a CallEvents instance');
-  const chain: RequestHandler[] = [];
-  if (record.auth !== false) chain.push(authenticate(record.auth as AuthenticateOptions));
-  chain.push(parseMyOperatorBody(pick(record, PARSE_BODY_OPTION_KEYS) as ParseMyOperatorBodyOptions));
-  chain.push(
-    mapQueryParams(
-      (record.queryParams ?? {}) as QueryParamMapping,
-      pick(record, ['defaultCountryCode', 'timeZone']) as MapQueryParamsOptions,
-    ),
-  );
-  chain.push(record.calls.middleware(pick(record, MIDDLEWARE_KEYS) as CallEventsMiddlewareOptions));
-
-  const router = Router();
-  router.use(runChain(chain, webhookErrorHandler()));
+  const handle = createNodeWebhook(new WebhookPipeline('myOperatorWebhook()', options), true);
+  const router = expressRouter();
+  router.use(function myOperatorWebhookChain(req: Request, res: Response, next: NextFunction): void {
+    if (atMountPath(req)) handle(req, res, next);
+    else next();
+  });
   return router;
 }
 
-/**
- * The pieces as one middleware: each runs in turn, the first error goes to the error responder. The same as
- * mounting them one by one, without a router layer (path matching, `next` bookkeeping) per piece on every request.
- */
-function runChain(chain: readonly RequestHandler[], onError: ErrorRequestHandler): RequestHandler {
-  return function myOperatorWebhookChain(req: Request, res: Response, done: NextFunction): void {
-    if (!atMountPath(req)) {
-      done();
-      return;
-    }
-    let index = 0;
-    const next = (error?: unknown): void => {
-      if (error !== undefined && error !== null) {
-        if (error === 'route' || error === 'router') done();
-        else onError(error, req, res, done);
-        return;
-      }
-      const piece = chain[index++];
-      if (piece === undefined) {
-        done();
-        return;
-      }
-      try {
-        void piece(req, res, next);
-      } catch (thrown) {
-        onError(thrown, req, res, done);
-      }
-    };
-    next();
-  };
-}
+export type { MyOperatorWebhookOptions };

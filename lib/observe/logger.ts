@@ -15,11 +15,14 @@ export type LogFields = Readonly<Record<string, string | number | boolean | null
  * @example console
  */
 export interface CallEventsLogger {
-  debug?(fields: LogFields, message: string): void;
-  info?(fields: LogFields, message: string): void;
-  warn?(fields: LogFields, message: string): void;
-  error(fields: LogFields, message: string): void;
+  debug?: LogMethod;
+  info?: LogMethod;
+  warn?: LogMethod;
+  error: LogMethod;
 }
+
+/** One level's method: pino's `(fields, message)`, or a plain `(message)` logger (it then gets the fields first). */
+export type LogMethod = ((fields: LogFields, message: string) => void) | ((message: string) => void);
 
 const PREFIX = '[myoperator-webhooks]';
 

@@ -1,12 +1,9 @@
 // Finding the call log in a form body, whether it was URL-encoded properly or sent raw as `curl -d` sends it
 // (`myoperator={"clid": "+91...", ...}`: quotes, braces, spaces and `+` unencoded, `&` possibly inside).
 
-import { unescape } from 'node:querystring';
+import { decodeFormComponent } from './decode';
 
-/** Decodes one form component: `+` is a space; a `%` that starts no valid escape is kept, never thrown on. */
-export function decodeFormComponent(value: string): string {
-  return unescape(value.includes('+') ? value.replace(/\+/g, ' ') : value);
-}
+export { decodeFormComponent };
 
 /** The length of the JSON object or array at the start of `text` (string-aware), or the whole text. */
 function jsonValueLength(text: string, start: number): number {

@@ -18,6 +18,7 @@ import {
   type CallStore,
 } from '../../lib';
 import { buildCallEvent, buildInCallLog, buildWebhookRequest } from '../../lib/testing';
+import { reportsDelivered } from '../helpers/reports';
 
 const UID = 'n2.1596270949.2175190';
 
@@ -152,6 +153,7 @@ describe('CallEvents', () => {
         errors.push(error);
       });
       expect(await calls.receive(inCall(6))).toEqual({ duplicate: false });
+      await reportsDelivered();
       expect(runs()).toBe(1);
       expect(contexts[0]?.session).toBeNull();
       expect(errors).toEqual([expect.any(StoreError)]);

@@ -6,6 +6,7 @@ import request from 'supertest';
 
 import { CallEvents, myOperatorWebhook, StoreError, type CallEventsError, type CallStore } from '../../lib';
 import { buildCallEvent, buildInCallLog, buildWebhookRequest } from '../../lib/testing';
+import { reportsDelivered } from '../helpers/reports';
 
 /** A store whose every call hangs forever, counting how often it was asked. */
 function hangingStore(): CallStore & { asked: number } {
@@ -35,6 +36,7 @@ describe('CallEvents with a store that never answers', () => {
     });
 
     const result = await calls.receive(buildCallEvent(buildInCallLog({ call_state: '6' })));
+    await reportsDelivered();
 
     expect([result, ran, store.asked]).toEqual([{ duplicate: false }, ['user_answered'], 1]);
     expect(errors.map((error) => [error instanceof StoreError, error.event.name])).toEqual([[true, 'user_answered']]);

@@ -5,6 +5,8 @@ import {
   HandlerError,
   isMyOperatorWebhookError,
   MyOperatorWebhookError,
+  QueueError,
+  RESPONSE_ERROR_CODES,
   StoreError,
   type ErrorCode,
 } from '../../lib';
@@ -18,8 +20,16 @@ const TABLE: ReadonlyArray<readonly [ErrorCode, number, string]> = [
   ['payload_too_large', 413, 'The request body is larger than the limit'],
   ['unsupported_media_type', 415, 'The request body must be a form or JSON'],
   ['invalid_call_log', 422, 'The call log is not a valid MyOperator call log (see details)'],
+  ['not_found', 404, 'No MyOperator webhook at this path'],
   ['handler_failed', 500, 'A call event handler failed'],
+  ['internal_error', 500, 'Internal server error'],
+  ['shutting_down', 503, 'The webhook is shutting down: deliver again later'],
+  ['store_failed', 500, 'The call store failed; the event was handled without de-duplication'],
+  ['queue_failed', 500, 'The queue could not take the event; its handlers ran in this process'],
 ];
+
+/** The codes a sender can see: every status above except the two that only reach onError. */
+const ANSWERED = TABLE.filter(([code]) => code !== 'store_failed' && code !== 'queue_failed').map(([code]) => code);
 
 describe('ERROR_STATUS', () => {
   it('is the status table of the API contract, code by code', () => {
@@ -38,13 +48,30 @@ describe('MyOperatorWebhookError', () => {
         code: error.code,
         expose: error.expose,
         message: error.message,
-      }).toEqual({ name: 'MyOperatorWebhookError', status, statusCode: status, code, expose: status < 500, message });
+      }).toEqual({
+        name: 'MyOperatorWebhookError',
+        status,
+        statusCode: status,
+        code,
+        expose: status < 500 || code === 'shutting_down',
+        message,
+      });
       expect(error).toBeInstanceOf(Error);
     });
 
-    it('exposes every 4xx and no 5xx', () => {
+    it('exposes every 4xx and, of the 5xx, only shutting_down (its message tells the sender to retry)', () => {
       expect(TABLE.map(([code]) => [code, new MyOperatorWebhookError(code).expose])).toEqual(
-        TABLE.map(([code, status]) => [code, status < 500]),
+        TABLE.map(([code, status]) => [code, status < 500 || code === 'shutting_down']),
+      );
+    });
+
+    it('lists the codes a sender can receive (never store_failed nor queue_failed)', () => {
+      expect([...RESPONSE_ERROR_CODES].sort()).toEqual([...ANSWERED].sort());
+    });
+
+    it('refuses a code that is not in the table', () => {
+      expect(() => new MyOperatorWebhookError('nope' as ErrorCode)).toThrow(
+        /^\[myoperator-webhooks\] unknown error code/,
       );
     });
   });
@@ -68,12 +95,18 @@ describe('MyOperatorWebhookError', () => {
     });
   });
 
-  describe('with details, headers and a message', () => {
-    it('keeps them', () => {
+  describe('with details, headers and a hint', () => {
+    it("keeps details and headers, and takes the hint's fixed wording", () => {
       const details = [{ path: '/call_state', message: 'must be string,number,null' }];
       const headers = { 'WWW-Authenticate': 'Basic realm="MyOperator webhook"' };
-      const error = new MyOperatorWebhookError('invalid_call_log', { details, headers, message: 'Custom' });
-      expect([error.details, error.headers, error.message]).toEqual([details, headers, 'Custom']);
+      const error = new MyOperatorWebhookError('invalid_call_log', { details, headers });
+      expect([error.details, error.headers]).toEqual([details, headers]);
+      const hinted = new MyOperatorWebhookError('missing_call_event', { hint: 'no_query_mapping' });
+      expect([hinted.code, hinted.status, hinted.message]).toEqual([
+        'missing_call_event',
+        400,
+        expect.stringMatching(/queryParams/),
+      ]);
     });
 
     it('has neither details nor headers when none are given', () => {
@@ -102,7 +135,7 @@ describe('HandlerError', () => {
         status: 500,
         code: 'handler_failed',
         expose: false,
-        message: '1 call event handler failed for "user_answered"',
+        message: 'A call event handler failed',
       });
       expect(error.event).toBe(event);
       expect(error.errors).toEqual([failure]);
@@ -116,28 +149,35 @@ describe('HandlerError', () => {
   });
 
   describe('with several failures', () => {
-    it('keeps them in order and counts them in the message', () => {
+    it('keeps them in order, with the fixed message whatever the event says', () => {
       const failures = [new Error('a'), 'b', new TypeError('c')];
-      const error = new HandlerError(event, failures);
+      const error = new HandlerError({ ...event, name: 'unknown' }, failures);
       expect(error.errors).toEqual(failures);
-      expect(error.message).toBe('3 call event handlers failed for "user_answered"');
+      expect(error.message).toBe('A call event handler failed');
       expect(error.cause).toBeUndefined();
+    });
+  });
+
+  describe('in a queue worker', () => {
+    it('carries the attempt and the most attempts', () => {
+      const error = new HandlerError(event, [new Error('x')], { attempt: 2, attempts: 10 });
+      expect([error.attempt, error.attempts]).toEqual([2, 10]);
+      expect(new HandlerError(event, []).attempt).toBeUndefined();
     });
   });
 });
 
-describe('StoreError', () => {
-  it('carries the event and the cause, and is not an error a client sees', () => {
+describe.each([
+  ['StoreError', StoreError, 'store_failed'],
+  ['QueueError', QueueError, 'queue_failed'],
+] as const)('%s', (name, ErrorClass, code) => {
+  it('is a MyOperatorWebhookError with its code, the event and the cause, never exposed', () => {
     const event = buildCallEvent();
     const cause = new Error('ECONNREFUSED');
-    const error = new StoreError(event, cause);
-    expect([error.name, error.event, error.cause, error.message]).toEqual([
-      'StoreError',
-      event,
-      cause,
-      'The call store failed; handlers ran without de-duplication',
-    ]);
-    expect(isMyOperatorWebhookError(error)).toBe(false);
+    const error = new ErrorClass(event, cause);
+    expect([error.name, error.code, error.event, error.cause, error.expose]).toEqual([name, code, event, cause, false]);
+    expect(isMyOperatorWebhookError(error)).toBe(true);
+    expect(error.message).not.toContain('ECONNREFUSED');
   });
 });
 

@@ -10,6 +10,7 @@ import { buildInCallLog, buildWebhookRequest } from '../../../lib/testing';
 import { countCollected } from '../helpers/gc';
 import { watchProcess, type ProcessGuard } from '../helpers/process-guard';
 import { createWebhookApp, HANDLER_ERROR_TEXT, listen } from '../helpers/webhook-app';
+import { reportsDelivered } from '../../helpers/reports';
 
 let sequence = 0;
 
@@ -66,6 +67,7 @@ describe('fault: handlers and stores', () => {
         const sent = callRequest('6');
         const first = await request(subject.app).post('/hook').set(sent.headers).send(sent.body);
         const again = await request(subject.app).post('/hook').set(sent.headers).send(sent.body);
+        await reportsDelivered();
         expect([first.status, first.body.error.code, again.status, others.length, errors.length]).toEqual([
           500,
           'handler_failed',
@@ -168,15 +170,18 @@ describe('fault: handlers and stores', () => {
       });
       const sent = callRequest('6');
       const response = await request(subject.app).post('/hook').set(sent.headers).send(sent.body);
+      await reportsDelivered();
       expect([response.status, response.body.error.code, seen, subject.logs]).toEqual([
         500,
         'handler_failed',
         ['HandlerError'],
         [
-          '[myoperator-webhooks] an onError handler threw (Error)',
-          '[myoperator-webhooks] an onError handler threw (TypeError)',
+          expect.stringMatching(/^\[myoperator-webhooks\] call event handlers failed \{/),
+          '[myoperator-webhooks] an onError handler threw {"thrown":"Error"}',
+          '[myoperator-webhooks] an onError handler threw {"thrown":"TypeError"}',
         ],
       ]);
+      expect(subject.logs.join('\n')).not.toContain(HANDLER_ERROR_TEXT);
     });
 
     it('does not surface as an unhandled rejection when the answer went out first (respond: immediately)', async () => {
@@ -190,7 +195,10 @@ describe('fault: handlers and stores', () => {
       expect([response.status, subject.runs.length, subject.logs]).toEqual([
         200,
         1,
-        ['[myoperator-webhooks] an onError handler threw (Error)'],
+        [
+          expect.stringMatching(/^\[myoperator-webhooks\] call event handlers failed \{/),
+          '[myoperator-webhooks] an onError handler threw {"thrown":"Error"}',
+        ],
       ]);
     });
   });
@@ -228,6 +236,7 @@ describe('fault: handlers and stores', () => {
         const sent = callRequest('6');
         const first = await request(subject.app).post('/hook').set(sent.headers).send(sent.body);
         const again = await request(subject.app).post('/hook').set(sent.headers).send(sent.body);
+        await reportsDelivered();
         expect([first.status, again.status, subject.runs.length, errors]).toEqual([
           200,
           200,

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { lineLogger } from '../../helpers/reports';
 import express from 'express';
 
 import {
@@ -56,14 +57,7 @@ export interface WebhookApp {
 
 export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
   const logs: string[] = [];
-  const calls = new CallEvents({
-    logger: {
-      error: (message: string) => {
-        logs.push(message);
-      },
-    },
-    ...options.calls,
-  });
+  const calls = new CallEvents({ logger: lineLogger(logs), ...options.calls });
   const runs: string[] = [];
   const problems: string[] = [];
   const errors: unknown[] = [];

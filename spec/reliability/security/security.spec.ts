@@ -2,7 +2,6 @@
 // handler text in responses or logs, the Basic challenge and its realm, prototype pollution, regexes on request
 // data, and allocations that a request controls.
 
-import { timingSafeEqual } from 'node:crypto';
 import { connect } from 'node:net';
 import { brotliCompressSync, constants as zlibConstants, deflateSync, gzipSync } from 'node:zlib';
 
@@ -20,17 +19,22 @@ import {
   type CallEvent,
 } from '../../../lib';
 import { buildInCallLog, buildWebhookRequest } from '../../../lib/testing';
+import { equalsInConstantTime } from '../../../lib/pipeline/auth';
+import { reportsDelivered } from '../../helpers/reports';
 import { DOCUMENTED_ERRORS, pollutedProperties } from '../helpers/contract';
 import { settledHeapUsed } from '../helpers/gc';
 import { watchProcess, type ProcessGuard } from '../helpers/process-guard';
 import { createWebhookApp, HANDLER_ERROR_TEXT, listen } from '../helpers/webhook-app';
 
-// timingSafeEqual, watched: the count and the sizes of the comparisons are what the tests look at.
-jest.mock('node:crypto', () => {
-  const actual = jest.requireActual<typeof import('node:crypto')>('node:crypto');
-  return { ...actual, timingSafeEqual: jest.fn(actual.timingSafeEqual) };
-});
-const compare = timingSafeEqual as jest.MockedFunction<typeof timingSafeEqual>;
+/** A string whose every `charCodeAt` is recorded: which characters a comparison reads, and how many. */
+function probed(text: string, reads: number[]): string {
+  const probe = new String(text) as string & { charCodeAt(index: number): number };
+  probe.charCodeAt = (index: number): number => {
+    reads.push(index);
+    return text.charCodeAt(index);
+  };
+  return probe;
+}
 
 const TOKEN = 'x-myoperator-token';
 const SECRET = 's3cret-T0KEN-value-0123456789';
@@ -76,29 +80,53 @@ describe('security review of lib/', () => {
   });
 
   describe('authenticate(): constant-time secrets', () => {
-    it('compares 32-byte digests, the same number of times, whatever the length and content of a wrong secret', async () => {
-      const { app } = guardedApp({ headers: [`${TOKEN}: ${SECRET}`, `x-second: ${SECRET}`], basic: BASIC });
-      const attempts = ['x', SECRET.slice(0, -1), `${SECRET}x`, 'y'.repeat(3000), `${SECRET.slice(0, -1)}!`];
-      const shapes: string[] = [];
-      for (const attempt of attempts) {
-        compare.mockClear();
-        const response = await request(app)
-          .post('/hook')
-          .set(TOKEN, attempt)
-          .set('x-second', attempt)
-          .set('Authorization', basicHeader(BASIC.username, attempt));
-        const lengths = compare.mock.calls.map(([a, b]) => `${String(a.byteLength)}/${String(b.byteLength)}`);
-        shapes.push(`${response.status} ${compare.mock.calls.length} ${[...new Set(lengths)].join()}`);
-      }
-      // Two header checks, then username and password for the pair: every check runs, even after one failed.
-      expect(shapes).toEqual(attempts.map(() => '401 4 32/32'));
+    it('reads every character sent and as many of the secret, wherever the first difference is', () => {
+      const attempts = [
+        'x',
+        SECRET.slice(0, -1),
+        `${SECRET}x`,
+        'y'.repeat(3000),
+        `${SECRET.slice(0, -1)}!`,
+        `!${SECRET.slice(1)}`,
+        SECRET,
+      ];
+      const shapes = attempts.map((attempt) => {
+        const given: number[] = [];
+        const expected: number[] = [];
+        const equal = equalsInConstantTime(probed(attempt, given), probed(SECRET, expected));
+        // Every index of what was sent, once, in order; the secret read the same number of times.
+        const inOrder = given.every((index, position) => index === position);
+        return [equal, given.length === attempt.length && inOrder, expected.length === attempt.length];
+      });
+      expect(shapes).toEqual(attempts.map((attempt) => [attempt === SECRET, true, true]));
     });
 
-    it('checks every rotation value without stopping at the first match', async () => {
+    it('answers 401 whichever check fails, and 200 only when every check passes', async () => {
+      const { app, reached } = guardedApp({ headers: [`${TOKEN}: ${SECRET}`, `x-second: ${SECRET}`], basic: BASIC });
+      const statuses: number[] = [];
+      for (const [first, second, password] of [
+        [SECRET, SECRET, 'wrong'],
+        ['wrong', SECRET, BASIC.password],
+        [SECRET, 'wrong', BASIC.password],
+        [SECRET, SECRET, BASIC.password],
+      ] as const) {
+        const response = await request(app)
+          .post('/hook')
+          .set(TOKEN, first)
+          .set('x-second', second)
+          .set('Authorization', basicHeader(BASIC.username, password));
+        statuses.push(response.status);
+      }
+      expect([statuses, reached()]).toEqual([[401, 401, 401, 200], 1]);
+    });
+
+    it('accepts any rotation value, the first, the middle and the last', async () => {
       const { app } = guardedApp({ headers: { [TOKEN]: ['old-key-1', SECRET, 'new-key-3'] } });
-      compare.mockClear();
-      const response = await request(app).post('/hook').set(TOKEN, 'old-key-1');
-      expect([response.status, compare.mock.calls.length]).toEqual([200, 3]);
+      const statuses: number[] = [];
+      for (const value of ['old-key-1', SECRET, 'new-key-3', 'old-key-', 'new-key-3x']) {
+        statuses.push((await request(app).post('/hook').set(TOKEN, value)).status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 401, 401]);
     });
   });
 
@@ -210,8 +238,9 @@ describe('security review of lib/', () => {
       const response = await request(subject.app).post('/hook').set(built.headers).send(built.body);
       expect([response.status, response.body]).toEqual([
         500,
-        { error: { code: 'handler_failed', message: '1 call event handler failed for "user_answered"' } },
+        { error: { code: 'handler_failed', message: 'A call event handler failed' } },
       ]);
+      await reportsDelivered();
       expect([response.text.includes('hunter2'), subject.logs.length > 0]).toEqual([false, true]);
       expect(subject.logs.join('\n')).not.toContain('hunter2');
     });
@@ -223,20 +252,35 @@ describe('security review of lib/', () => {
       });
       const built = buildWebhookRequest(buildInCallLog({ call_state: '6' }));
       const response = await request(subject.app).post('/hook').set(built.headers).send(built.body);
+      await reportsDelivered();
       expect([response.status, subject.logs]).toEqual([
         500,
-        ['[myoperator-webhooks] an onError handler threw (Error)'],
+        [
+          expect.stringMatching(/^\[myoperator-webhooks\] call event handlers failed \{.*"errors":"Error"/),
+          '[myoperator-webhooks] an onError handler threw {"thrown":"Error"}',
+        ],
       ]);
+      expect(subject.logs.join('\n')).not.toContain(HANDLER_ERROR_TEXT);
     });
 
-    it('keeps a uid with line breaks and escape codes on one quoted log line (no forged log lines)', async () => {
-      const subject = createWebhookApp({ fail: 'sync' });
-      const uid = 'n2.1.1\r\n[myoperator-webhooks] all good\u001b[2K';
-      const built = buildWebhookRequest(buildInCallLog({ call_state: '6', uid }), { encoding: 'json' });
-      await request(subject.app).post('/hook').set(built.headers).send(built.body);
-      expect(subject.logs).toHaveLength(1);
-      expect([/[\n\r]/.test(subject.logs[0] ?? ''), subject.logs[0]?.includes('\u001b')]).toEqual([false, false]);
-      expect(subject.logs[0]).toContain('(uid "n2.1.1\\r\\n[myoperator-webhooks] all good\\u001b[2K")');
+    it('keeps a uid with line breaks and escape codes on one quoted console line (no forged log lines)', async () => {
+      const printed: string[] = [];
+      const spy = jest.spyOn(console, 'error').mockImplementation((line: unknown) => {
+        printed.push(String(line));
+      });
+      try {
+        // The default logger is console.
+        const subject = createWebhookApp({ fail: 'sync', calls: { logger: console } });
+        const uid = 'n2.1.1\r\n[myoperator-webhooks] all good\u001b[2K';
+        const built = buildWebhookRequest(buildInCallLog({ call_state: '6', uid }), { encoding: 'json' });
+        await request(subject.app).post('/hook').set(built.headers).send(built.body);
+        await reportsDelivered();
+      } finally {
+        spy.mockRestore();
+      }
+      expect(printed).toHaveLength(1);
+      expect([/[\n\r]/.test(printed[0] ?? ''), printed[0]?.includes('\u001b')]).toEqual([false, false]);
+      expect(printed[0]).toContain('"uid":"n2.1.1\\r\\n[myoperator-webhooks] all good\\u001b[2K"');
     });
   });
 
@@ -371,15 +415,23 @@ describe('security review of lib/', () => {
       expect(response.text.length).toBeLessThan(4000);
     });
 
-    it('keeps at most 1000 query parameters in event.params', async () => {
+    it('keeps every query parameter in event.params: no cap below the URL size limit', async () => {
       const { app, calls } = createWebhookApp();
       let params = -1;
       calls.onAny((event) => {
         params = Object.keys(event.params).length;
       });
-      const query = Array.from({ length: 1500 }, (_, i) => `p${i}=${i}`).join('&');
+      const query = Array.from({ length: 1200 }, (_, i) => `p${i}=${i}`).join('&');
       const response = await request(app).get(`/hook?uid=n2.1.1&state=6&${query}`);
-      expect([response.status, params]).toEqual([200, 1000]);
+      expect([response.status, params]).toEqual([200, 1202]);
+    });
+
+    it('finds a query-key credential past the 1,000th parameter', async () => {
+      const { app } = guardedApp({ query: { key: SECRET } });
+      const padding = Array.from({ length: 1200 }, (_, i) => `p${i}=${i}`).join('&');
+      const accepted = await request(app).post(`/hook?${padding}&key=${SECRET}`);
+      const refused = await request(app).post(`/hook?${padding}&key=wrong`);
+      expect([accepted.status, refused.status]).toEqual([200, 401]);
     });
 
     it('does not keep the size of a huge uid or agent per remembered event (the default store stays small)', async () => {

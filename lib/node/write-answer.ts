@@ -1,0 +1,26 @@
+// Writing one of the pipeline's answers to a Node response: status and headers in one writeHead, headers built
+// once per answer (the answers themselves are fixed), nothing written twice.
+
+import type { ServerResponse } from 'node:http';
+
+import type { Answer } from '../pipeline/answers';
+
+const headerLists = new WeakMap<Answer, string[]>();
+
+/** `[name, value, name, value...]` for writeHead: the JSON type, the length, and the answer's own headers. */
+function headersOf(answer: Answer): string[] {
+  let list = headerLists.get(answer);
+  if (list === undefined) {
+    list = ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(answer.body.length)];
+    if (answer.headers !== null) for (const [name, value] of Object.entries(answer.headers)) list.push(name, value);
+    headerLists.set(answer, list);
+  }
+  return list;
+}
+
+/** Writes the answer, unless the response was already written (a 202 that a late outcome must not repeat). */
+export function writeAnswer(res: ServerResponse, answer: Answer): void {
+  if (res.headersSent || res.writableEnded) return;
+  res.writeHead(answer.status, headersOf(answer));
+  res.end(answer.body);
+}
