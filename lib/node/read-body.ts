@@ -75,6 +75,7 @@ const tooLarge = (): MyOperatorWebhookError => new MyOperatorWebhookError('paylo
  */
 export function readBody(req: IncomingMessage, res: ServerResponse, limit: number, done: BodyCallback): void {
   if (!isPlainUtf8(req)) {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- body-parser types req as its own IncomingMessage import; it is Node's
     bodyParserFor(limit)(req, res, (error?: unknown) => {
       const text: unknown = Reflect.get(req, 'body');
       if (error) done(fromBodyParserError(error) ?? unreadableBody(error), '');
