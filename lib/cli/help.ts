@@ -30,7 +30,8 @@ function scenarioLines(): string[] {
   return rows;
 }
 
-const EXIT_CODES = 'Exit status: 0 when every answer was 2xx, 1 when one was not (or none came), 2 on bad usage.';
+const EXIT_CODES =
+  'Exit status: 0 when every answer was 2xx; 1 when one was not, none came, or the URL cannot be reached; 2 on bad usage.';
 
 /** `myoperator-webhooks --help`. */
 export function mainHelp(version: string): string {
