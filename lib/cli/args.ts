@@ -23,6 +23,8 @@ export interface OptionSpec {
   /** The value's placeholder in help, `<url>`. */
   readonly placeholder?: string;
   readonly description: string;
+  /** The value used when the option is not given, shown in help as `(default: ...)`. */
+  readonly default?: string;
 }
 
 /** A parsed command line: positionals, the last value of each `value` option, all values of `list` options. */

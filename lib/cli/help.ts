@@ -9,7 +9,10 @@ const BIN = 'myoperator-webhooks';
 
 function optionLines(specs: readonly OptionSpec[]): string[] {
   const rows = [
-    ...specs.map((spec) => [`--${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''}`, spec.description]),
+    ...specs.map((spec) => [
+      `--${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''}`,
+      spec.default === undefined ? spec.description : `${spec.description} (default: ${spec.default})`,
+    ]),
     ['-h, --help', 'show this help'],
   ];
   const width = Math.max(...rows.map(([left]) => (left ?? '').length));
@@ -27,7 +30,8 @@ function scenarioLines(): string[] {
   return rows;
 }
 
-const EXIT_CODES = 'Exit status: 0 when every answer was 2xx, 1 when one was not (or none came), 2 on bad usage.';
+const EXIT_CODES =
+  'Exit status: 0 when every answer was 2xx; 1 when one was not, none came, or the URL cannot be reached; 2 on bad usage.';
 
 /** `myoperator-webhooks --help`. */
 export function mainHelp(version: string): string {
@@ -36,7 +40,7 @@ export function mainHelp(version: string): string {
     '',
     'Usage:',
     `  ${BIN} simulate <scenario> --url <url> [options]   play whole calls the way MyOperator would`,
-    `  ${BIN} send <file.json> --url <url> [options]      send one payload`,
+    `  ${BIN} send <file> --url <url> [options]           send one payload (JSON or not)`,
     `  ${BIN} help [command]                              this help, or a command's`,
     '',
     'Scenarios:',
@@ -79,16 +83,18 @@ export function simulateHelp(): string {
 /** `myoperator-webhooks send --help`. */
 export function sendHelp(): string {
   return [
-    `Usage: ${BIN} send <file.json> --url <url> [options]`,
+    `Usage: ${BIN} send <file> --url <url> [options]`,
     '',
-    'Sends one payload from a JSON file ("-" reads stdin): an in-call or after-call log (as the form body',
-    'myoperator=<log>), a Webhook v2 event (as JSON), or anything else, to see how the receiver answers it.',
+    'Sends one payload from a file ("-" reads stdin): an in-call or after-call log (as the form body',
+    'myoperator=<log>), a Webhook v2 event (as JSON), or anything else, JSON or not (a file that is not JSON is',
+    'sent raw, as it is, with --content-type), to see how the receiver answers it.',
     '',
     'Options:',
     ...optionLines(SEND_OPTIONS),
     '',
-    'Example:',
+    'Examples:',
     `  ${BIN} send call-log.json --url http://127.0.0.1:3000/myoperator/incall --header "x-myoperator-token: demo-secret"`,
+    `  ${BIN} send captured-body.txt --url https://example.com/hook --content-type application/x-www-form-urlencoded`,
     '',
     EXIT_CODES,
   ].join('\n');

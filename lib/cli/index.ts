@@ -27,10 +27,10 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 const HELP: Readonly<Record<string, () => string>> = {
@@ -79,6 +79,11 @@ if (require.main === module) {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     color: process.stdout.isTTY && process.env.NO_COLOR === undefined,
+    // The progress bar only where a person watches: both streams on a terminal.
+    terminal:
+      process.stdout.isTTY && process.stderr.isTTY
+        ? { write: (text) => process.stderr.write(text), columns: process.stderr.columns || 80 }
+        : undefined,
   };
   main(process.argv.slice(2), output).then(
     (code) => {

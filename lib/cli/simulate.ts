@@ -26,11 +26,30 @@ export const SIMULATE_OPTIONS: readonly OptionSpec[] = [
     name: 'format',
     kind: 'value',
     placeholder: 'incall-v1|json|v2',
-    description: 'incall-v1 (form body myoperator=<log>), json (the log as JSON) or v2 (incall-v1)',
+    description: 'incall-v1: the form body myoperator=<log>; json: the log as a JSON body; v2: Webhook v2 events',
+    default: 'incall-v1',
   },
-  { name: 'calls', kind: 'value', placeholder: '<n>', description: 'how many calls to play (1; with "all": of each)' },
-  { name: 'concurrency', kind: 'value', placeholder: '<n>', description: 'how many calls are in progress at once (1)' },
-  { name: 'delay', kind: 'value', placeholder: '<ms>', description: 'pause between the events of a call (0)' },
+  {
+    name: 'calls',
+    kind: 'value',
+    placeholder: '<n>',
+    description: 'how many calls to play (with "all": of each scenario)',
+    default: '1',
+  },
+  {
+    name: 'concurrency',
+    kind: 'value',
+    placeholder: '<n>',
+    description: 'how many calls are in progress at once',
+    default: '1',
+  },
+  {
+    name: 'delay',
+    kind: 'value',
+    placeholder: '<ms>',
+    description: 'pause between the events of a call',
+    default: '0',
+  },
   { name: 'duplicate', kind: 'flag', description: 'send every event twice, as a retrying MyOperator may' },
   { name: 'quiet', kind: 'flag', description: 'print only failed requests and the summary' },
   { name: 'json', kind: 'flag', description: 'print one JSON object per request, then the summary, one per line' },
@@ -91,7 +110,9 @@ async function playCall(
     if (index > 0 && settings.delayMs > 0) await sleep(settings.delayMs);
     const sends = settings.duplicate ? 2 : 1;
     for (let send = 0; send < sends; send++) {
-      const delivery = await deliver(settings.target, step.payload, step.encoding);
+      // The target cannot be reached (another call found out): send nothing more.
+      if (reporter.stopped) return;
+      const delivery = await deliver(settings.target, step.payload, { encoding: step.encoding });
       reporter.record({
         call: number,
         scenario: call.scenario,
@@ -121,14 +142,19 @@ export async function simulate(argv: readonly string[], output: CliOutput, help:
   );
   const what = `${total} ${scenarios.length === 1 ? `${scenarios[0] ?? ''} ` : ''}call${total === 1 ? '' : 's'}`;
   const how = `${format}, ${target.method}${settings.duplicate ? ', each event twice' : ''}`;
-  const reporter = new Reporter(output, { quiet: settings.quiet, json: settings.json, totalRequests: requests });
+  const reporter = new Reporter(output, {
+    quiet: settings.quiet,
+    json: settings.json,
+    totalRequests: requests,
+    target,
+  });
   reporter.say(`Playing ${what} (${how}, ${requests} requests) -> ${target.url.origin}${target.url.pathname}`);
   reporter.say('');
   // One uid per call: the start time's epoch (as MyOperator's uids carry) and a sequence unique to this run.
   const sequenceBase = randomInt(1_000_000, 9_000_000);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < total) {
+    while (next < total && !reporter.stopped) {
       const index = next++;
       const name = scenarios[index % scenarios.length] ?? 'answered';
       const startedAt = new Date();

@@ -1,7 +1,18 @@
 // Where and how the CLI sends webhooks (--url, --method, --header, --basic, --query, --timeout), checked once,
 // and the one function that delivers a payload there with the package's own request builders.
 
-import { findQueryField, type QueryFieldKey } from '../normalize/query';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+import type { ValidationDetail } from '../core/errors';
+import { DEFAULT_NORMALIZE_OPTIONS } from '../normalize/options';
+import {
+  findQueryField,
+  normalizeQuery,
+  QUERY_FIELDS,
+  type QueryFieldKey,
+  type ResolvedQueryMapping,
+} from '../normalize/query';
 import { buildWebhookRequest, queryParamsFor, type WebhookBodyEncoding } from '../testing';
 import { integerValue, UsageError, type OptionSpec, type ParsedArgs } from './args';
 
@@ -14,6 +25,8 @@ export interface Target {
   basic: { username: string; password: string } | undefined;
   /** The panel's query string parameters: parameter name -> call-event field. */
   query: Record<string, QueryFieldKey>;
+  /** The same mapping in the panel's field order, as a receiver resolves it. */
+  mapping: ResolvedQueryMapping;
   timeoutMs: number;
 }
 
@@ -24,7 +37,8 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
     name: 'method',
     kind: 'value',
     placeholder: 'POST|GET',
-    description: 'POST: the call log in the body; GET: only the --query parameters (POST)',
+    description: 'POST: the call log in the body; GET: only the --query parameters',
+    default: 'POST',
   },
   {
     name: 'header',
@@ -39,7 +53,13 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'name=field',
     description: 'a panel query parameter: caller=callerNumber, state="Call state" (repeatable)',
   },
-  { name: 'timeout', kind: 'value', placeholder: '<ms>', description: 'give up on an answer after this long (10000)' },
+  {
+    name: 'timeout',
+    kind: 'value',
+    placeholder: '<ms>',
+    description: 'give up on an answer after this long',
+    default: '10000',
+  },
 ];
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -86,13 +106,17 @@ export function readTarget(command: string, args: ParsedArgs): Target {
     const field = findQueryField(pair.slice(equals + 1));
     if (!field) {
       throw new UsageError(
-        `--query "${pair}": unknown field "${pair.slice(equals + 1)}" (fields: callerNumber, callerNumberRaw, ` +
-          `createdAt, direction, status, callState, uid, companyId, serviceNumber, userPhoneNumber, referenceId, ` +
-          `clientRefId, publicIvrId, or their panel labels)`,
+        `--query "${pair}": unknown field "${pair.slice(equals + 1)}" ` +
+          `(fields: ${QUERY_FIELDS.map((row) => row.key).join(', ')}, or their panel labels)`,
         command,
       );
     }
-    query[pair.slice(0, equals)] = field.key;
+    Object.defineProperty(query, pair.slice(0, equals), {
+      value: field.key,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   if (methodText === 'GET' && Object.keys(query).length === 0) {
     throw new UsageError(
@@ -101,6 +125,10 @@ export function readTarget(command: string, args: ParsedArgs): Target {
       command,
     );
   }
+  const order = (key: QueryFieldKey): number => QUERY_FIELDS.findIndex((row) => row.key === key);
+  const mapping = Object.entries(query)
+    .sort(([, a], [, b]) => order(a) - order(b))
+    .map(([parameter, key]) => [parameter, QUERY_FIELDS[order(key)] as (typeof QUERY_FIELDS)[number]] as const);
 
   return {
     url,
@@ -108,9 +136,20 @@ export function readTarget(command: string, args: ParsedArgs): Target {
     headers,
     basic,
     query,
+    mapping,
     timeoutMs: integerValue(command, args, 'timeout', 10_000, 1, 600_000),
   };
 }
+
+/** The fields a GET webhook needs in its query to say which event of which call it is. */
+export function missingEventFields(target: Target): QueryFieldKey[] {
+  const mapped = new Set(Object.values(target.query));
+  return (['callState', 'uid'] as const).filter((key) => !mapped.has(key));
+}
+
+/** How a POST body carries the payload: one of the builders' encodings, or the bytes as they are. */
+export type DeliveryBody =
+  { encoding: WebhookBodyEncoding; contentType?: string } | { raw: Uint8Array; contentType: string };
 
 /** The answer to one delivery. `status` is 0 when no HTTP answer came (refused, timed out). */
 export interface Delivery {
@@ -121,71 +160,186 @@ export interface Delivery {
   duplicate: boolean;
   /** A short reason for a failure: the error code of the answer, or why there was none. */
   problem: string | null;
+  /** The answer's `error.details` (a 422's failing paths), when it has some. */
+  details: readonly ValidationDetail[];
+  /** Why the target cannot be reached at all (`connection refused`): nothing sent after this one will arrive. */
+  unreachable: string | null;
+  /** For GET: the event a receiver builds from the query string sent (`unknown` when it says no state). */
+  queryEvent: { name: string; uid: string | null } | null;
+}
+
+/** Socket-level failures after which every other request of the run would fail the same way. */
+const UNREACHABLE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak TLS (http: instead of https:?)',
+};
+
+/** A socket error's code (the first of several addresses tried); `null` for anything else. */
+function errorCode(error: unknown): string | null {
+  const first = error instanceof AggregateError ? (error.errors[0] as unknown) : undefined;
+  for (const candidate of [error, first]) {
+    const code = (candidate as { code?: unknown } | null | undefined)?.code;
+    if (typeof code === 'string') return code;
+  }
+  return null;
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'no answer in time (--timeout)';
-    const cause = (error as Error & { cause?: unknown }).cause;
-    if (cause instanceof Error) {
-      const code = (cause as Error & { code?: unknown }).code;
-      return typeof code === 'string' ? code : cause.message;
-    }
-    return error.message;
-  }
-  return String(error);
+  return errorCode(error) ?? (error instanceof Error ? error.message : String(error));
 }
 
-function errorCode(body: unknown): string | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const error = (body as { error?: unknown }).error;
-  if (typeof error !== 'object' || error === null) return null;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : null;
+// One keep-alive pool per protocol for the whole run, as MyOperator's sender keeps its connections.
+const AGENTS = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
+
+/** What came back: the status and the whole body as text. */
+interface Answer {
+  status: number;
+  statusText: string;
+  text: string;
 }
+
+/**
+ * One request with Node's own client (not fetch, which refuses ports such as 6000 or 10080 that a webhook
+ * server may well use); rejects with the socket error, or a TimeoutError after `timeoutMs`.
+ */
+function exchange(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | undefined,
+  timeoutMs: number,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const outgoing = {
+      ...headers,
+      ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+    };
+    // One deadline for the whole exchange (connect, send, the whole answer), like fetch's AbortSignal.timeout.
+    const timer = setTimeout(() => {
+      const timeout = new Error(`no answer in ${timeoutMs} ms`);
+      timeout.name = 'TimeoutError';
+      request.destroy(timeout);
+    }, timeoutMs);
+    const fail = (error: unknown): void => {
+      clearTimeout(timer);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const request = send(
+      url,
+      { method, headers: outgoing, agent: url.protocol === 'https:' ? AGENTS['https:'] : AGENTS['http:'] },
+      (response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('error', fail);
+        response.once('end', () => {
+          clearTimeout(timer);
+          resolve({
+            status: response.statusCode ?? 0,
+            statusText: response.statusMessage ?? '',
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    request.once('error', fail);
+    request.end(body);
+  });
+}
+
+function errorOf(body: unknown): { code: string | null; details: readonly ValidationDetail[] } {
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  if (typeof error !== 'object' || error === null) return { code: null, details: [] };
+  const { code, details } = error as { code?: unknown; details?: unknown };
+  const listed = Array.isArray(details)
+    ? details.filter(
+        (item): item is ValidationDetail =>
+          typeof item === 'object' &&
+          item !== null &&
+          typeof (item as { path?: unknown }).path === 'string' &&
+          typeof (item as { message?: unknown }).message === 'string',
+      )
+    : [];
+  return { code: typeof code === 'string' ? code : null, details: listed };
+}
+
+const NO_ANSWER = { duplicate: false, details: [], unreachable: null, queryEvent: null } as const;
 
 /** Sends one payload to the target the way MyOperator would, and times the answer. */
-export async function deliver(target: Target, payload: unknown, encoding: WebhookBodyEncoding): Promise<Delivery> {
+export async function deliver(target: Target, payload: unknown, how: DeliveryBody): Promise<Delivery> {
   const started = performance.now();
   let query: Record<string, string> = {};
-  if (Object.keys(target.query).length > 0) {
+  let queryEvent: Delivery['queryEvent'] = null;
+  if (target.mapping.length > 0) {
     try {
       query = queryParamsFor(payload, target.query);
     } catch (error) {
-      return { status: 0, ms: 0, duplicate: false, problem: `cannot fill --query from it: ${describeFailure(error)}` };
+      return { ...NO_ANSWER, status: 0, ms: 0, problem: `cannot fill --query from it: ${describeFailure(error)}` };
+    }
+    if (target.method === 'GET') {
+      const event = normalizeQuery(query, target.mapping, DEFAULT_NORMALIZE_OPTIONS, new Date());
+      queryEvent = { name: event?.name ?? 'unknown', uid: event?.uid ?? null };
     }
   }
-  const request = buildWebhookRequest(payload, {
-    method: target.method,
-    encoding,
+  const request = buildWebhookRequest('raw' in how ? '' : payload, {
+    // A raw body is not built: the request is built as a GET (no body), then given the bytes as they are.
+    method: 'raw' in how ? 'GET' : target.method,
+    ...('raw' in how ? {} : { encoding: how.encoding }),
     headers: target.headers,
     ...(target.basic ? { basic: target.basic } : {}),
-    query,
+    searchParams: query,
     path: `${target.url.pathname}${target.url.search}`,
   });
+  let body: string | Uint8Array | undefined = request.body;
+  if (target.method === 'POST' && 'raw' in how) body = how.raw;
+  if (target.method === 'POST' && how.contentType !== undefined) request.headers['content-type'] = how.contentType;
   try {
-    const response = await fetch(new URL(request.path, target.url.origin), {
-      method: request.method,
-      headers: request.headers,
-      signal: AbortSignal.timeout(target.timeoutMs),
-      ...(request.body === undefined ? {} : { body: request.body }),
-    });
-    const text = await response.text();
-    let body: unknown = null;
+    const answer = await exchange(
+      new URL(request.path, target.url.origin),
+      target.method,
+      request.headers,
+      body,
+      target.timeoutMs,
+    );
+    let parsed: unknown = null;
     try {
-      body = JSON.parse(text) as unknown;
+      parsed = JSON.parse(answer.text) as unknown;
     } catch {
       // not JSON: nothing more to say about it
     }
-    const ok = response.status >= 200 && response.status < 300;
-    const duplicate = ok && typeof body === 'object' && body !== null && (body as { duplicate?: unknown }).duplicate;
+    const ok = answer.status >= 200 && answer.status < 300;
+    const duplicate =
+      ok && typeof parsed === 'object' && parsed !== null && (parsed as { duplicate?: unknown }).duplicate;
+    const error = ok ? { code: null, details: [] } : errorOf(parsed);
     return {
-      status: response.status,
+      status: answer.status,
       ms: performance.now() - started,
       duplicate: duplicate === true,
-      problem: ok ? null : (errorCode(body) ?? (response.statusText || null)),
+      problem: ok ? null : (error.code ?? (answer.statusText || null)),
+      details: error.details,
+      unreachable: null,
+      queryEvent,
     };
-  } catch (error) {
-    return { status: 0, ms: performance.now() - started, duplicate: false, problem: describeFailure(error) };
+  } catch (failure) {
+    const code = errorCode(failure);
+    const timedOut = failure instanceof Error && failure.name === 'TimeoutError';
+    return {
+      ...NO_ANSWER,
+      status: 0,
+      ms: performance.now() - started,
+      problem: timedOut ? 'no answer in time (--timeout)' : describeFailure(failure),
+      unreachable: code === null ? null : (UNREACHABLE[code] ?? null),
+      queryEvent,
+    };
   }
 }

@@ -1,5 +1,6 @@
-// The query string parameter fields of MyOperator's panel (its dropdown), and how each fills a CallEvent.
-// Framework-neutral: map-query-params.ts is the Express adapter.
+// The query string parameter fields of MyOperator's panel (its dropdown): how each fills a CallEvent, and how
+// each is encoded from one (what MyOperator puts in the query string). Framework-neutral: map-query-params.ts is
+// the Express adapter; the testing kit and the simulator encode with the same rows.
 
 import { createCallEvent, type CallEvent } from '../core/call-event';
 import { callEventNameForState } from '../core/call-states';
@@ -10,6 +11,19 @@ import { toCallStatus, toDirection, toInteger, toNumberText, toText } from './va
 
 type Fill = (event: CallEvent, value: string, options: NormalizeOptions) => void;
 
+/** The value MyOperator puts in the query string for this field, from an event; `null` when it has none. */
+type Encode = (event: CallEvent) => string | null;
+
+type TextKey = 'uid' | 'companyId' | 'serviceNumber' | 'referenceId' | 'clientRefId' | 'publicIvrId';
+
+/** Encodes a text field as it is. */
+function textOf(key: TextKey): Encode {
+  return (event) => event[key];
+}
+
+/** `connected` -> `Connected`, as the panel sends the words. */
+const capitalized = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);
+
 /** Sets a field only where the event has no value yet: the call log wins over the query string. */
 function fillWith<K extends keyof CallEvent>(key: K, read: (value: string) => CallEvent[K]): Fill {
   return (event, value) => {
@@ -17,7 +31,7 @@ function fillWith<K extends keyof CallEvent>(key: K, read: (value: string) => Ca
   };
 }
 
-/** The panel's query parameter fields, in the panel's order. */
+/** The panel's query parameter fields, in the panel's order: each fills an event and encodes one. */
 export const QUERY_FIELDS = [
   {
     key: 'callerNumber',
@@ -25,6 +39,7 @@ export const QUERY_FIELDS = [
     fill: ((event, value, options) => {
       if (event.caller === null) event.caller = toPhoneNumber(value, options.defaultCountryCode);
     }) as Fill,
+    encode: ((event) => event.caller?.e164 ?? event.caller?.raw ?? null) as Encode,
   },
   {
     key: 'callerNumberRaw',
@@ -32,6 +47,7 @@ export const QUERY_FIELDS = [
     fill: ((event, value, options) => {
       if (event.caller === null) event.caller = toPhoneNumber(value, options.defaultCountryCode);
     }) as Fill,
+    encode: ((event) => event.caller?.national ?? event.caller?.raw ?? null) as Encode,
   },
   {
     key: 'createdAt',
@@ -39,9 +55,23 @@ export const QUERY_FIELDS = [
     fill: ((event, value, options) => {
       if (event.createdAt === null) event.createdAt = toDate(value, options.timeZone);
     }) as Fill,
+    encode: ((event) => {
+      const time = event.createdAt ?? event.startedAt ?? event.callTime;
+      return time ? String(Math.floor(time.getTime() / 1000)) : null;
+    }) as Encode,
   },
-  { key: 'direction', label: 'Event of log', fill: fillWith('direction', toDirection) },
-  { key: 'status', label: 'Status of log', fill: fillWith('status', toCallStatus) },
+  {
+    key: 'direction',
+    label: 'Event of log',
+    fill: fillWith('direction', toDirection),
+    encode: ((event) => (event.direction === null ? null : capitalized(event.direction))) as Encode,
+  },
+  {
+    key: 'status',
+    label: 'Status of log',
+    fill: fillWith('status', toCallStatus),
+    encode: ((event) => (event.status === null ? null : capitalized(event.status))) as Encode,
+  },
   {
     key: 'callState',
     label: 'Call state',
@@ -50,14 +80,32 @@ export const QUERY_FIELDS = [
       event.callState = toInteger(value);
       if (event.name === 'unknown') event.name = callEventNameForState(event.callState);
     }) as Fill,
+    encode: ((event) => (event.callState === null ? null : String(event.callState))) as Encode,
   },
-  { key: 'uid', label: 'UID', fill: fillWith('uid', toText) },
-  { key: 'companyId', label: 'Company ID', fill: fillWith('companyId', toText) },
-  { key: 'serviceNumber', label: 'Service number', fill: fillWith('serviceNumber', toNumberText) },
-  { key: 'userPhoneNumber', label: "User's phone number", fill: fillWith('userPhoneNumber', toNumberText) },
-  { key: 'referenceId', label: 'Reference ID', fill: fillWith('referenceId', toText) },
-  { key: 'clientRefId', label: 'Client reference ID', fill: fillWith('clientRefId', toText) },
-  { key: 'publicIvrId', label: 'IVR ID', fill: fillWith('publicIvrId', toText) },
+  { key: 'uid', label: 'UID', fill: fillWith('uid', toText), encode: textOf('uid') },
+  { key: 'companyId', label: 'Company ID', fill: fillWith('companyId', toText), encode: textOf('companyId') },
+  {
+    key: 'serviceNumber',
+    label: 'Service number',
+    fill: fillWith('serviceNumber', toNumberText),
+    encode: textOf('serviceNumber'),
+  },
+  {
+    key: 'userPhoneNumber',
+    label: "User's phone number",
+    fill: fillWith('userPhoneNumber', toNumberText),
+    // The in-call log names the agent's number; the after-call and v2 logs carry it in their agents.
+    encode: ((event) =>
+      event.userPhoneNumber ?? event.agents[0]?.phone?.national ?? event.users[0]?.slice(-10) ?? null) as Encode,
+  },
+  { key: 'referenceId', label: 'Reference ID', fill: fillWith('referenceId', toText), encode: textOf('referenceId') },
+  {
+    key: 'clientRefId',
+    label: 'Client reference ID',
+    fill: fillWith('clientRefId', toText),
+    encode: textOf('clientRefId'),
+  },
+  { key: 'publicIvrId', label: 'IVR ID', fill: fillWith('publicIvrId', toText), encode: textOf('publicIvrId') },
 ] as const;
 
 /** A call-event field a query parameter can be mapped to. */

@@ -2,6 +2,7 @@
 // 127.0.0.1 that records every request and event it receives.
 
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -40,6 +41,71 @@ export function runCli(args: readonly string[], input?: string): Promise<CliResu
     );
     if (input !== undefined) child.stdin?.end(input);
   });
+}
+
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** What a run on a terminal printed: stdout and stderr as the terminal showed them, in order. */
+export interface TerminalResult {
+  code: number;
+  output: string;
+}
+
+/**
+ * Runs the built bin on a pseudo-terminal (util-linux `script`), so that stdout and stderr are TTYs as in a
+ * person's shell.
+ */
+export function runCliInTerminal(args: readonly string[]): Promise<TerminalResult> {
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  return new Promise((resolve) => {
+    execFile(
+      'script',
+      ['-qefc', command, '/dev/null'],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+      (error, stdout) => {
+        if (error?.code === 'ENOENT') {
+          throw new Error('The terminal specs need `script` (util-linux, in bsdutils on Debian) on PATH.');
+        }
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout });
+      },
+    );
+  });
+}
+
+/** A receiver that answers `{"ok":true}` (after `delayMs`) to its first `answers` requests, then goes away. */
+export async function startDyingServer(
+  answers: number,
+  delayMs = 0,
+): Promise<{ url: string; answered(): number; close(): Promise<void> }> {
+  let answered = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.once('end', () => {
+      setTimeout(() => {
+        if (res.destroyed) return;
+        answered++;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}', () => {
+          if (answered >= answers) {
+            server.close();
+            server.closeAllConnections();
+          }
+        });
+      }, delayMs);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    answered: () => answered,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** The JSON lines of a `--json` run. */

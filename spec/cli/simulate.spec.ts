@@ -2,7 +2,15 @@
 // the panel's query mapping, --duplicate, auth options, concurrency, and the exit codes (1 for non-2xx, 2 for usage).
 
 import { SCENARIO_NAMES, SCENARIOS } from '../../lib/testing';
-import { assertBuilt, jsonLines, runCli, startServer, type TestServer } from './helpers';
+import {
+  assertBuilt,
+  jsonLines,
+  runCli,
+  runCliInTerminal,
+  startDyingServer,
+  startServer,
+  type TestServer,
+} from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -219,6 +227,34 @@ describe('myoperator-webhooks simulate', () => {
       expect(result.stdout).toMatch(/^401 .*\(unauthorized\)$/m);
       expect(result.stdout).toContain('4 answers were not 2xx');
       expect(server.events).toHaveLength(0);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        'hint: the webhook refused the credentials: check --header / --basic ' +
+          '(this run sends header "x-myoperator-token", no --basic)',
+      ]);
+    });
+
+    it('gives one hint for a wrong secret, whatever the number of 401s, and never prints the secret', async () => {
+      server = await startServer({ auth });
+      const result = await runCli([
+        'simulate',
+        'all',
+        '--url',
+        server.url,
+        '--header',
+        'x-myoperator-token: wrong-secret',
+        '--basic',
+        'admin:wrong-password',
+        '--calls',
+        '3',
+      ]);
+
+      expect(result.code).toBe(1);
+      expect(result.stdout.match(/^401 /gm)).toHaveLength(54);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        'hint: the webhook refused the credentials: check --header / --basic ' +
+          '(this run sends header "x-myoperator-token", --basic for "admin")',
+      ]);
+      expect(result.stdout + result.stderr).not.toMatch(/wrong-secret|wrong-password/);
     });
   });
 
@@ -231,14 +267,167 @@ describe('myoperator-webhooks simulate', () => {
     expect(result.stdout).toContain('status    500 x 1');
   });
 
-  it('exits 1 when nothing answers', async () => {
-    const closed = await startServer();
-    const url = closed.url;
-    await closed.close();
-    const result = await runCli(['simulate', 'obd-no-answer', '--url', url]);
+  describe('against a target that cannot be reached', () => {
+    /** A port on 127.0.0.1 that nothing listens on (a server's, closed). */
+    async function deadUrl(): Promise<string> {
+      const closed = await startServer();
+      await closed.close();
+      return closed.url;
+    }
 
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^ERR .*\(ECONNREFUSED\)$/m);
-    expect(result.stdout).toContain('no answer x 1');
+    it('stops at the first refused connection: one line on stderr, no request lines, exit 1', async () => {
+      const url = await deadUrl();
+      const result = await runCli(['simulate', 'all', '--url', url, '--calls', '500']);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        `myoperator-webhooks: cannot reach ${url}: connection refused (ECONNREFUSED); stopped, 9000 of 9000 requests not sent`,
+      ]);
+      expect(result.stdout).not.toMatch(/^ERR/m);
+      expect(result.stdout).not.toContain('Summary');
+    });
+
+    it('says the same for port 9 (which fetch would refuse to try) with calls in flight, and in --json', async () => {
+      const result = await runCli([
+        'simulate',
+        'answered',
+        '--url',
+        'http://127.0.0.1:9/hook',
+        '--calls',
+        '100',
+        '--concurrency',
+        '20',
+        '--json',
+      ]);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        'myoperator-webhooks: cannot reach http://127.0.0.1:9/hook: connection refused (ECONNREFUSED); stopped, ' +
+          '500 of 500 requests not sent',
+      ]);
+      expect(jsonLines(result.stdout)).toEqual([
+        expect.objectContaining({ type: 'summary', sent: 0, notSent: 500, unreachable: 'connection refused' }),
+      ]);
+    });
+
+    it('stops when the receiver goes away mid-run, and sums up what was answered', async () => {
+      const dying = await startDyingServer(3);
+      const result = await runCli(['simulate', 'answered', '--url', dying.url, '--calls', '4', '--delay', '50']);
+
+      expect(result.code).toBe(1);
+      expect(dying.answered()).toBe(3);
+      expect(result.stdout).toContain('status    200 x 3\n');
+      expect(result.stdout).toContain('result    stopped: 17 not sent');
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        `myoperator-webhooks: cannot reach ${dying.url}: connection refused (ECONNREFUSED); stopped, 17 of 20 requests not sent`,
+      ]);
+    });
+
+    it('keeps going after a timeout, which is one slow answer, not an unreachable target', async () => {
+      const slow = await startDyingServer(Infinity, 300);
+      const result = await runCli(['simulate', 'obd-no-answer', '--url', slow.url, '--calls', '2', '--timeout', '100']);
+
+      expect(result.code).toBe(1);
+      expect(result.stdout.match(/^ERR .*\(no answer in time \(--timeout\)\)$/gm)).toHaveLength(2);
+      expect(result.stdout).toContain('no answer x 2');
+      await slow.close();
+    });
+  });
+
+  describe('labels', () => {
+    it('says what each request was sent as (the answer does not say what the server built)', async () => {
+      server = await startServer();
+      const result = await runCli(['simulate', 'answered', '--url', server.url]);
+
+      expect(result.stdout).toMatch(/^200 .* state 6 \(sent as user_answered\) /m);
+      expect(result.stdout).toMatch(/^200 .* after-call log \(sent as call_summary\) /m);
+      expect(result.stdout).not.toMatch(/^200 .* -> /m);
+    });
+
+    it('says what a GET query carries when it is not what was sent, as the server builds it, and warns once', async () => {
+      const mapping = { caller: 'callerNumber', state: 'callState', id: 'uid' };
+      server = await startServer({ queryParams: mapping });
+      const args = Object.entries(mapping).flatMap(([name, field]) => ['--query', `${name}=${field}`]);
+      const result = await runCli(['simulate', 'answered', '--url', server.url, '--method', 'GET', ...args]);
+
+      expect(result.code).toBe(0);
+      expect(server.events.at(-1)?.name).toBe('unknown');
+      expect(result.stdout).toMatch(/^200 .* after-call log \(sent as call_summary; query says unknown\) /m);
+      expect(result.stdout).toMatch(/^200 .* state 2 \(sent as call_finished\) /m);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        'warning: the webhook answered 200 to a GET whose query says "unknown" (after-call log, sent as ' +
+          'call_summary, has no call state for the query); a POST webhook carries the whole log',
+      ]);
+    });
+
+    it('warns once when the GET mapping has no callState and no uid: every event is built unknown', async () => {
+      server = await startServer({ queryParams: { caller: 'callerNumber' } });
+      const result = await runCli([
+        'simulate',
+        'missed',
+        '--url',
+        server.url,
+        '--method',
+        'GET',
+        '--query',
+        'caller=callerNumber',
+        '--json',
+      ]);
+
+      expect(result.code).toBe(0);
+      expect(new Set(server.events.map((event) => event.name))).toEqual(new Set(['unknown']));
+      expect(
+        jsonLines(result.stdout)
+          .filter((line) => line.type === 'request')
+          .map((line) => line.queryEvent),
+      ).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(
+          /^warning: the webhook answered 200 to a GET whose query cannot say which event of which call it is \(--query maps no callState and no uid\)/,
+        ),
+      ]);
+    });
+  });
+
+  describe('progress', () => {
+    /** Carriage return, then ESC [K (erase the line): how the bar is redrawn and cleared. */
+    const CLEAR_LINE = '\r\u001b[K';
+    const BAR = /^\[[#-]+\] \d\/8 requests {2}\d+% {2}[\d.]+\/s {2}ETA \d+ s$/;
+
+    it('draws a bar with count/total, rate and ETA on a terminal, for runs over two seconds, and clears it', async () => {
+      server = await startServer();
+      const result = await runCliInTerminal([
+        'simulate',
+        'missed',
+        '--url',
+        server.url,
+        '--calls',
+        '2',
+        '--concurrency',
+        '2',
+        '--delay',
+        '800',
+        '--quiet',
+      ]);
+
+      expect(result.code).toBe(0);
+      const bars = result.output.split(CLEAR_LINE).filter((part) => BAR.test(part));
+      expect(bars.length).toBeGreaterThan(0);
+      // Cleared before the summary: the last bar is followed by the clearing sequence, then the summary.
+      expect(result.output.split(CLEAR_LINE).at(-1)).toMatch(/^\r?\n?Summary: 2 missed calls/);
+    });
+
+    it('draws no bar under --json on a terminal, nor when the output is not a terminal', async () => {
+      server = await startServer();
+      const args = ['simulate', 'missed', '--url', server.url, '--calls', '2', '--delay', '700'];
+      const [json, piped] = await Promise.all([runCliInTerminal([...args, '--json']), runCli([...args, '--quiet'])]);
+
+      expect([json.code, piped.code]).toEqual([0, 0]);
+      expect(json.output).not.toContain('requests  ');
+      expect(piped.stdout + piped.stderr).not.toContain('\r');
+      expect(piped.stdout + piped.stderr).not.toContain(CLEAR_LINE);
+      // Not a terminal: a progress line on stderr every two seconds instead (this run lasts about 4 s).
+      expect(piped.stderr).toMatch(/^\.\.\. \d\/8 requests, [\d.]+\/s, ETA \d+ s, \d\.\d s$/m);
+    });
   });
 });

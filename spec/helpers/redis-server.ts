@@ -1,9 +1,31 @@
 // startRedis(): a real, throw-away redis-server on a free 127.0.0.1 port (no persistence), that a test can kill
 // and restart on the same port, so that the stores are proven against Redis itself, failures included.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';
+
+import { findRedisServer } from '../../scripts/test-tools';
+
+/**
+ * The redis-server binary, checked when a spec file imports this helper: without one, the file fails once with
+ * this line (jest's "Test suite failed to run"), before any hook runs. Failing later, in a `beforeAll`, would
+ * also fail every `afterAll(() => redis.stop())` with a TypeError that hides the cause.
+ */
+function redisServerBinary(): string {
+  const found = findRedisServer();
+  if (found.path === null) throw new Error(found.problem);
+  const probe = spawnSync(found.path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.error !== undefined || probe.status !== 0) {
+    const why = probe.error?.message ?? (probe.stderr.trim() || `exit status ${String(probe.status)}`);
+    throw new Error(
+      `${found.path} --version failed (${why}): reinstall redis-server (apt-get install -y redis-server)`,
+    );
+  }
+  return found.path;
+}
+
+const REDIS_SERVER = redisServerBinary();
 
 /** A running redis-server, owned by one test file. */
 export interface RedisServer {
@@ -72,7 +94,7 @@ const delay = (ms: number): Promise<void> =>
 /** Spawns redis-server on `port` and resolves once it answers PING; rejects (with its output) if it exits first. */
 async function spawnRedis(port: number): Promise<ChildProcess> {
   const child = spawn(
-    'redis-server',
+    REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -96,8 +118,7 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (state.exited) {
-      const hint =
-        state.spawnError === null ? output.trim() : `${String(state.spawnError)} (is redis-server installed?)`;
+      const hint = state.spawnError === null ? output.trim() : `${String(state.spawnError)} (${REDIS_SERVER})`;
       throw new Error(`redis-server on port ${port} did not start: ${hint}`);
     }
     if (await ping(port)) return child;
