@@ -64,17 +64,16 @@ const MESSAGE_ID_LENGTH = 256;
  */
 export function createObserver(options: CreateObserverOptions): Observer {
   const metrics = options.metrics ? new DispatchMetrics(options.metrics, options.factory) : null;
-  const logger = options.logger.enabled('debug') ? options.logger : null;
-  return new DispatchObserver(metrics, logger);
+  return new DispatchObserver(metrics, options.logger);
 }
 
 const noop = (): void => {};
 
 class DispatchObserver implements Observer {
   readonly #metrics: DispatchMetrics | null;
-  readonly #logger: SafeLogger | null;
+  readonly #logger: SafeLogger;
 
-  constructor(metrics: DispatchMetrics | null, logger: SafeLogger | null) {
+  constructor(metrics: DispatchMetrics | null, logger: SafeLogger) {
     this.#metrics = metrics;
     this.#logger = logger;
   }
@@ -93,8 +92,10 @@ class DispatchObserver implements Observer {
 
   #start(event: CallEvent, key: string | null, link: QueuedTraceContext | null, worker: boolean): EventObservation {
     const tracing = currentTracing();
-    if (tracing === null && this.#metrics === null && this.#logger === null) return NOOP_EVENT_OBSERVATION;
-    return new ObservedEvent(event, key, link, worker, this.#metrics, this.#logger, tracing);
+    // Asked per event, so that a logger whose level can change while the app runs is followed.
+    const logger = this.#logger.enabled('debug') ? this.#logger : null;
+    if (tracing === null && this.#metrics === null && logger === null) return NOOP_EVENT_OBSERVATION;
+    return new ObservedEvent(event, key, link, worker, this.#metrics, logger, tracing);
   }
 }
 
