@@ -167,7 +167,14 @@ class ObservedEvent implements EventObservation {
       if (duplicate) (this.#names as NameSeries).duplicates.value++;
       if (callDelta === 1 || callDelta === -1) metrics.callsInProgress.value += callDelta;
     }
-    if (this.#span !== null) safely(() => this.#span?.setAttribute('myoperator.duplicate', duplicate));
+    // The span starts with `myoperator.duplicate: false`; only a redelivery changes it.
+    if (duplicate && this.#span !== null) {
+      try {
+        this.#span.setAttribute('myoperator.duplicate', true);
+      } catch {
+        // The tracer's problem, never the event's.
+      }
+    }
   }
 
   storeFailed(): void {
@@ -322,19 +329,12 @@ function spanOptions(
 
 /** Ends a span; a failure sets the status to ERROR with no description, and `error.type` to a type's name. */
 function endSpan(span: SpanLike, failed: boolean, errorType: string | null): void {
-  safely(() => {
+  try {
     if (failed) {
       span.setStatus({ code: SPAN_STATUS_ERROR });
       if (errorType !== null) span.setAttribute('error.type', errorType);
     }
     span.end();
-  });
-}
-
-/** Runs a tracing call whose failure must change nothing for the event. */
-function safely(action: () => void): void {
-  try {
-    action();
   } catch {
     // The tracer's problem, never the event's.
   }
