@@ -110,7 +110,10 @@ class ObservedEvent implements EventObservation {
   readonly #tracing: Tracing | null;
   readonly #span: SpanLike | null = null;
   readonly #context: TraceContextLike | null = null;
+  /** Whether the event's span records (a sampler may have dropped it: then no child span is made). */
+  readonly #recording: boolean = false;
   #duplicate = false;
+  #recorded = false;
   #ended = false;
 
   constructor(
@@ -143,6 +146,7 @@ class ObservedEvent implements EventObservation {
         const span = tracing.tracer.startSpan(EVENT_SPAN_NAME, spanOptions(event, key, link, this.#name), parent);
         this.#context = parent.setValue(SPAN_KEY, span);
         this.#span = span;
+        this.#recording = span.isRecording();
       } catch {
         // A tracer that throws loses this event's spans, nothing else.
       }
@@ -161,6 +165,8 @@ class ObservedEvent implements EventObservation {
   }
 
   recorded(duplicate: boolean, callDelta: -1 | 0 | 1): void {
+    if (this.#recorded) return;
+    this.#recorded = true;
     this.#duplicate = duplicate;
     const metrics = this.#metrics;
     if (metrics !== null && !this.#worker) {
@@ -186,7 +192,9 @@ class ObservedEvent implements EventObservation {
   }
 
   handler(name: CallEventName): HandlerObservation {
-    if (this.#metrics === null && this.#span === null) return NOOP_HANDLER_OBSERVATION;
+    // An event whose span is not sampled still runs its handlers in that span's context, so that their own spans
+    // follow the same (negative) sampling decision.
+    if (this.#metrics === null && this.#context === null) return NOOP_HANDLER_OBSERVATION;
     const names = this.#metrics === null ? null : name === this.#event.name ? this.#names : this.#metrics.forName(name);
     return new ObservedHandler(this, this.#metrics, names, name);
   }
@@ -227,11 +235,16 @@ class ObservedEvent implements EventObservation {
     return this.#tracing;
   }
 
-  /** Starts a child span of this event's span (`null` when the event is not traced). */
+  /** The context holding this event's span (`null`: not traced). */
+  get context(): TraceContextLike | null {
+    return this.#context;
+  }
+
+  /** Starts a child span of this event's span (`null` when the event is not traced, or its span not sampled). */
   child(name: string, eventName: string | null): SpanLike | null {
     const tracing = this.#tracing;
     const parent = this.#context;
-    if (tracing === null || parent === null) return null;
+    if (tracing === null || parent === null || !this.#recording) return null;
     try {
       const options: SpanOptionsLike =
         eventName === null
@@ -274,7 +287,7 @@ class ObservedHandler implements HandlerObservation {
     }
     const span = event.child(HANDLER_SPAN_NAME, names?.label ?? nameLabel(name));
     this.#span = span;
-    this.#context = span === null ? null : event.contextWith(span);
+    this.#context = span === null ? event.context : event.contextWith(span);
   }
 
   run<T>(handler: () => T): T {

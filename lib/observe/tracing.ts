@@ -42,6 +42,7 @@ export interface SpanLike {
   spanContext(): SpanContextLike;
   setAttribute(key: string, value: AttributeValue): unknown;
   setStatus(status: { code: number }): unknown;
+  isRecording(): boolean;
   end(): void;
 }
 

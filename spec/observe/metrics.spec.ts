@@ -245,6 +245,25 @@ describe('createObserver({ metrics })', () => {
     });
   });
 
+  it('counts once when recorded(), a handler end() or end() is called a second time', async () => {
+    const registry = new Registry();
+    const observer = createObserver({ metrics: registry, logger: SILENT });
+    const seen = observer.event(inCall('n2.1700000000.5', 1), null);
+    seen.recorded(true, 1);
+    seen.recorded(true, 1);
+    const run = seen.handler('incoming_call');
+    run.end(true, new Error('x'));
+    run.end(true, new Error('x'));
+    seen.end('failed');
+    seen.end('failed');
+    const json = await registry.getMetricsAsJSON();
+    expect(valuesOf(json, `${P}duplicates_total`)).toEqual({ 'name=incoming_call': 1 });
+    expect(valuesOf(json, `${P}calls_in_progress`)).toEqual({ '': 1 });
+    expect(valuesOf(json, `${P}handler_failures_total`)).toEqual({ 'name=incoming_call': 1 });
+    expect(countsOf(json, `${P}handler_duration_seconds`)).toEqual({ 'name=incoming_call': 1 });
+    expect(valuesOf(json, `${P}handlers_in_flight`)).toEqual({ '': 0 });
+  });
+
   describe('on a registry shared by several dispatchers', () => {
     it('reuses the metrics the first registered, and the counts add up', async () => {
       const registry = new Registry();

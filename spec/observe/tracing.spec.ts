@@ -5,6 +5,7 @@
 
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
@@ -242,6 +243,41 @@ describe('createObserver() with a tracer provider registered', () => {
     const spans = exporter.getFinishedSpans();
     expect(only(spans, 'process myoperator').attributes['myoperator.event.name']).toBe('other');
     expect(only(spans, 'myoperator handler').attributes['myoperator.event.name']).toBe('other');
+  });
+});
+
+describe('createObserver() with a sampler that drops the event', () => {
+  it('makes no child span, and runs handlers in the unsampled context so their spans are dropped too', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    trace.setGlobalTracerProvider(provider);
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager());
+    try {
+      const observer = createObserver({ logger: SILENT });
+      const active: (Span | undefined)[] = [];
+      const queued = await dispatch(observer, { event: inCall('n2.1700000002.1', 1), queue: 'stored' });
+      await dispatch(observer, {
+        event: inCall('n2.1700000002.1', 5),
+        handlers: [
+          () => {
+            active.push(trace.getActiveSpan());
+            trace.getTracer('the-app').startSpan('crm update').end();
+          },
+        ],
+      });
+      expect(exporter.getFinishedSpans()).toEqual([]);
+      expect(active).toHaveLength(1);
+      expect(active[0]?.isRecording()).toBe(false);
+      expect(active[0]?.spanContext().traceFlags).toBe(0);
+      // The job still carries the (unsampled) context, so a worker's span can link to it.
+      expect(queued.trace).toMatchObject({ traceFlags: 0 });
+    } finally {
+      trace.disable();
+      context.disable();
+    }
   });
 });
 
