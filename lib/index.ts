@@ -58,7 +58,8 @@ export { defaultDedupeKey, type CallEventsOptions, type DedupeOptions, type Sess
 export type { Unsubscribe } from './dispatch/registry';
 export type { CallEventsError, ErrorHandler } from './dispatch/reporter';
 export { buildCallSession, type CallOutcome, type CallSession, type CallSessionEvent } from './dispatch/session';
-export type { CallEventsLogger, LogFields, LogLevel } from './observe/logger';
+export type { CallEventsLogger, LogFields, LogLevel, LogMethod } from './observe/logger';
+export type { MetricsRegistry } from './observe/metrics';
 
 // Stores and the queue contract (BullMQQueue is in myoperator-webhooks/bullmq).
 export type { CallStore, SessionEventRecord, StoreRecordRequest, StoreRecordResult } from './store/call-store';

@@ -143,7 +143,7 @@ export class CallEvents {
     this.#config = resolveCallEventsOptions(options);
     this.store = this.#config.store;
     this.#reporter = new Reporter(this.#config.logger, () => this.#registry.errorHandlers);
-    this.#observer = NOOP_OBSERVER;
+    this.#observer = this.#config.observer;
     internals.set(this, { observer: this.#observer, logger: this.#config.logger });
   }
 
@@ -208,7 +208,7 @@ export class CallEvents {
     const chosenKey = config.dedupeKey === null ? null : config.dedupeKey(event);
     // A custom key() that gives '' (or, from JavaScript, undefined) means "no key", never one key shared by all.
     const key = typeof chosenKey === 'string' && chosenKey !== '' ? chosenKey : null;
-    const observation = this.#observer.event(event, key, null);
+    const observation = this.#observer.event(event, key);
     const request = this.#storeRequest(event, key);
 
     let claimed = false;
@@ -389,7 +389,7 @@ export class CallEvents {
     const config = this.#config;
     const chosenKey = config.dedupeKey === null ? null : config.dedupeKey(event);
     const key = typeof chosenKey === 'string' && chosenKey !== '' ? chosenKey : null;
-    const observation = this.#observer.event(event, key, job.data.trace);
+    const observation = this.#observer.job(event, key, job.data.trace);
     let records: readonly SessionEventRecord[] | null = null;
     if (config.sessionTtlMs !== null && event.uid !== null) {
       const endStoreCall = observation.storeCall();
@@ -474,7 +474,7 @@ function runHandler(
   try {
     result = run.run(() => handler(event, context));
   } catch (error) {
-    run.end(true);
+    run.end(true, error);
     return { error };
   }
   if (typeof result !== 'object' || result === null || typeof (result as { then?: unknown }).then !== 'function') {
@@ -487,7 +487,7 @@ function runHandler(
       return null;
     },
     (error: unknown) => {
-      run.end(true);
+      run.end(true, error);
       return { error };
     },
   );

@@ -2,7 +2,10 @@
 
 import type { CallEvent } from '../core/call-event';
 import { describe, integerOption, optionError, optionKeys, readOptions } from '../core/options';
+import { createObserver } from '../observe/create-observer';
 import { SafeLogger, type CallEventsLogger } from '../observe/logger';
+import { readMetricsOption, type MetricsRegistry } from '../observe/metrics';
+import type { Observer } from '../observe/observer';
 import type { CallQueue } from '../queue/call-queue';
 import type { CallStore } from '../store/call-store';
 import { MemoryStore } from '../store/memory-store';
@@ -62,6 +65,13 @@ export interface CallEventsOptions {
    * handlers run in `calls.work()`.
    */
   queue?: CallQueue;
+  /**
+   * A prom-client `Registry` to register the package's metrics in (`myoperator_webhook_*`: events, duplicates,
+   * responses, handler failures and durations, store and queue errors, calls in progress). Several CallEvents may
+   * share one registry.
+   * @example metrics: register // import { register } from 'prom-client'
+   */
+  metrics?: MetricsRegistry | false;
 }
 
 /** The default de-duplication key: v2's event id, else the call's uid, the event name and the call state. */
@@ -82,6 +92,8 @@ export interface CallEventsConfig {
   readonly logger: SafeLogger;
   readonly storeTimeoutMs: number;
   readonly queue: CallQueue | null;
+  /** Where metrics, spans and debug lines go. */
+  readonly observer: Observer;
 }
 
 const FACTORY = 'CallEvents';
@@ -100,6 +112,7 @@ export const CALL_EVENTS_OPTION_KEYS = optionKeys<CallEventsOptions>()([
   'logger',
   'storeTimeoutMs',
   'queue',
+  'metrics',
 ]);
 
 function hasMethods(value: unknown, methods: readonly string[]): boolean {
@@ -148,13 +161,19 @@ export function resolveCallEventsOptions(options: unknown): CallEventsConfig {
     throw optionError(FACTORY, '"queue" must implement CallQueue (a BullMQQueue from myoperator-webhooks/bullmq)');
   }
 
+  const safeLogger = new SafeLogger(logger as CallEventsLogger | false);
   return {
     store: store as CallStore,
     dedupeKey,
     dedupeTtlMs,
     sessionTtlMs,
-    logger: new SafeLogger(logger as CallEventsLogger | false),
+    logger: safeLogger,
     storeTimeoutMs,
     queue: queue as CallQueue | null,
+    observer: createObserver({
+      metrics: readMetricsOption(record.metrics, FACTORY),
+      logger: safeLogger,
+      factory: FACTORY,
+    }),
   };
 }

@@ -33,6 +33,7 @@ export class SafeLogger {
   readonly #logger: CallEventsLogger | null;
   readonly #console: boolean;
   readonly #levels: ReadonlySet<LogLevel>;
+  readonly #isLevelEnabled: ((...args: unknown[]) => unknown) | null;
   #queue: Line[] = [];
   #scheduled = false;
 
@@ -48,11 +49,23 @@ export class SafeLogger {
       }
     }
     this.#levels = levels;
+    const isLevelEnabled = logger === false ? undefined : readMethod(logger, 'isLevelEnabled');
+    this.#isLevelEnabled =
+      typeof isLevelEnabled === 'function' ? (isLevelEnabled as (...args: unknown[]) => unknown) : null;
   }
 
-  /** Whether a line at `level` would be written (so callers skip building fields nobody reads). */
+  /**
+   * Whether a line at `level` would be written (so callers skip building fields nobody reads): the logger has the
+   * method, and, for a pino logger, its level lets the line through (`isLevelEnabled`).
+   */
   enabled(level: LogLevel): boolean {
-    return this.#levels.has(level);
+    if (!this.#levels.has(level)) return false;
+    if (this.#isLevelEnabled === null) return true;
+    try {
+      return Reflect.apply(this.#isLevelEnabled, this.#logger, [level]) !== false;
+    } catch {
+      return true;
+    }
   }
 
   /** Queues one line; it is written on a later task, in order. */
@@ -89,7 +102,7 @@ export class SafeLogger {
 }
 
 /** A logger's method, read without trusting its getters. */
-function readMethod(logger: object, level: LogLevel): unknown {
+function readMethod(logger: object, level: LogLevel | 'isLevelEnabled'): unknown {
   try {
     return (logger as Record<string, unknown>)[level];
   } catch {
