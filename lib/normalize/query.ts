@@ -3,6 +3,7 @@
 
 import { createCallEvent, type CallEvent } from '../core/call-event';
 import { callEventNameForState } from '../core/call-states';
+import { toUserNumbers } from './agents';
 import type { NormalizeOptions } from './options';
 import { toPhoneNumber } from './phone';
 import { toDate } from './time';
@@ -54,7 +55,15 @@ export const QUERY_FIELDS = [
   { key: 'uid', label: 'UID', fill: fillWith('uid', toText) },
   { key: 'companyId', label: 'Company ID', fill: fillWith('companyId', toText) },
   { key: 'serviceNumber', label: 'Service number', fill: fillWith('serviceNumber', toNumberText) },
-  { key: 'userPhoneNumber', label: "User's phone number", fill: fillWith('userPhoneNumber', toNumberText) },
+  {
+    key: 'userPhoneNumber',
+    label: "User's phone number",
+    // The answering agent's number as sent, and (when the log names no agents) `users` by their one rule.
+    fill: ((event, value, options) => {
+      event.userPhoneNumber ??= toNumberText(value);
+      if (event.users.length === 0) event.users = toUserNumbers([value], options.defaultCountryCode);
+    }) as Fill,
+  },
   { key: 'referenceId', label: 'Reference ID', fill: fillWith('referenceId', toText) },
   { key: 'clientRefId', label: 'Client reference ID', fill: fillWith('clientRefId', toText) },
   { key: 'publicIvrId', label: 'IVR ID', fill: fillWith('publicIvrId', toText) },
