@@ -8,7 +8,7 @@ import { MyOperatorWebhookError } from '../core/errors';
 import { compileSchema, toValidationDetails } from '../schemas/ajv';
 import { AFTER_CALL_KEYS, afterCallV1Schema, type AfterCallLog } from '../schemas/aftercall-v1';
 import { IN_CALL_KEYS, inCallV1Schema, type InCallLog } from '../schemas/incall-v1';
-import { V2_KEY, v2Schema, type V2Event } from '../schemas/v2';
+import { V2_KEYS, v2Schema, type V2Event } from '../schemas/v2';
 import { normalizeAfterCallLog } from './aftercall-v1';
 import { normalizeInCallLog } from './incall-v1';
 import { DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from './options';
@@ -43,7 +43,7 @@ function hasAnyKey(keys: readonly string[]): (payload: Record<string, unknown>) 
 const FORMATS: readonly PayloadFormat<unknown>[] = [
   definePayloadFormat<V2Event>({
     format: 'v2',
-    detect: hasAnyKey([V2_KEY]),
+    detect: hasAnyKey(V2_KEYS),
     // A WhatsApp event on the same webhook has a payload of its own: it is acknowledged, never checked (a 4xx
     // would make MyOperator retry it for a day).
     validate: (payload) => (isV2MessageEvent(payload) ? null : validateV2Call(payload)),

@@ -4,8 +4,18 @@
 
 import { scalar } from './common';
 
-/** The key that identifies a v2 envelope. */
-export const V2_KEY = 'event_type';
+/**
+ * Envelope keys only Webhook v2 sends; any one of them identifies the format (`event_type` is always there; the
+ * others make an envelope that lost it still a v2 event, answered 2xx, rather than a call log of no known shape).
+ */
+export const V2_KEYS = [
+  'event_type',
+  'event_id',
+  'session_id',
+  'event_sequence',
+  'system_identifier',
+  'customer_identifier',
+] as const;
 
 type Scalar = string | number | null;
 
