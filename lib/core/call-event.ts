@@ -68,7 +68,10 @@ export interface CallEvent<N extends CallEventName = CallEventName> {
   userPhoneNumber: string | null;
   /** When the log was created (UTC). */
   createdAt: Date | null;
+  /** When the event happened (in-call `call_time`; v2: the time the payload gives for it, see the README). */
   callTime: Date | null;
+  /** The sender's order of the event within its call: Webhook v2 `event_sequence` (absent on dispositions). */
+  sequence: number | null;
   referenceId: string | null;
   clientRefId: string | null;
   publicIvrId: string | null;
@@ -107,6 +110,7 @@ export function createCallEvent(format: CallEventFormat, raw: unknown, receivedA
     userPhoneNumber: null,
     createdAt: null,
     callTime: null,
+    sequence: null,
     referenceId: null,
     clientRefId: null,
     publicIvrId: null,

@@ -23,7 +23,10 @@ export type CallOutcome = 'in_progress' | 'answered' | 'missed' | 'rejected' | '
 /** Everything known about one call, from all its events so far. */
 export interface CallSession {
   uid: string;
-  /** The call's events in event-time order (same-second events in call-stage order), each once. */
+  /**
+   * The call's events in event-time order, each once; events of the same time in the sender's order (v2
+   * `event_sequence`), then in call-stage order.
+   */
   events: CallSessionEvent[];
   /** The earliest in-call event, or the start a call summary reports. */
   startedAt: Date | null;
@@ -79,10 +82,21 @@ function answeredByNumber(value: string | null, event: CallEvent): string | null
   return toPhoneNumber(value, event.caller?.countryCode ?? DEFAULT_NORMALIZE_OPTIONS.defaultCountryCode)?.e164 ?? value;
 }
 
+/** Longest Webhook v2 `event_id` used as a record's identity; a longer one is garbage, not worth keeping. */
+const MAX_EVENT_ID_LENGTH = 200;
+
 /**
- * The session record of an event, and the identity under which a store keeps it once. A redelivery has the same
- * identity (same name, state and time), so it adds nothing.
+ * The identity under which a store keeps an event's record once: a v2 event's `event_id` (a retry keeps it,
+ * whatever its send time), else its name, state, time and sequence. A redelivery has the same identity, so it
+ * adds nothing.
  */
+function recordId(event: CallEvent, own: number | null): string {
+  if (event.format === 'v2' && event.id !== null && event.id.length <= MAX_EVENT_ID_LENGTH) return `v2:${event.id}`;
+  const base = `${event.name}:${event.callState ?? ''}:${own ?? ''}`;
+  return event.sequence === null ? base : `${base}:${event.sequence}`;
+}
+
+/** The session record of an event, and the identity under which a store keeps it once. */
 export function toSessionRecord(event: CallEvent): { id: string; record: SessionEventRecord } {
   const own = eventTime(event);
   const answering = event.name === 'user_answered' || event.name === 'call_summary';
@@ -100,13 +114,29 @@ export function toSessionRecord(event: CallEvent): { id: string; record: Session
     agent,
   };
   if (event.name === 'call_summary' && event.startedAt !== null) record.callStartedAt = event.startedAt.getTime();
-  return { id: `${event.name}:${event.callState ?? ''}:${own ?? ''}`, record };
+  if (event.sequence !== null) record.sequence = event.sequence;
+  return { id: recordId(event, own), record };
 }
 
-/** Event time, then call stage, then call state: a total order over the distinct events of one session. */
+/** The sender's order of two events; an event without one (v1, a v2 disposition) after those that have one. */
+function compareSequences(a: SessionEventRecord, b: SessionEventRecord): number {
+  const x = typeof a.sequence === 'number' ? a.sequence : null;
+  const y = typeof b.sequence === 'number' ? b.sequence : null;
+  if (x === y) return 0;
+  if (x === null) return 1;
+  if (y === null) return -1;
+  return x - y;
+}
+
+/**
+ * Event time, then the sender's sequence (v2 `event_sequence`), then call stage, then call state: a total order
+ * over the distinct events of one session. Never the arrival time, nor v2's send `timestamp` where the payload
+ * gives the time of what it reports (a retry is sent later).
+ */
 function compareEvents(a: SessionEventRecord, b: SessionEventRecord): number {
   return (
     a.at - b.at ||
+    compareSequences(a, b) ||
     STAGE[a.name] - STAGE[b.name] ||
     (a.callState ?? Number.MAX_SAFE_INTEGER) - (b.callState ?? Number.MAX_SAFE_INTEGER)
   );

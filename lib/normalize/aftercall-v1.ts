@@ -3,19 +3,11 @@
 
 import { createCallEvent, type CallAgent, type CallEvent } from '../core/call-event';
 import type { AfterCallAgent, AfterCallLeg, AfterCallLog, AfterCallParam } from '../schemas/aftercall-v1';
+import { isAnsweredLeg, readAgentLegs, toCallAgent, type AgentLeg } from './agents';
 import type { NormalizeOptions } from './options';
 import { pickPhoneNumber } from './phone';
 import { toDate, toDurationSeconds } from './time';
-import {
-  agentNumbers,
-  toCallStatus,
-  toCountryCode,
-  toDirection,
-  toNumberText,
-  toObjectList,
-  toText,
-  uniqueBy,
-} from './values';
+import { toCallStatus, toCountryCode, toDirection, toNumberText, toObjectList, toText } from './values';
 
 /** The `_pm` key whose value is the call's uid. */
 const UID_PARAM = 'ui';
@@ -25,43 +17,37 @@ function uidOf(log: AfterCallLog): string | null {
   return entry ? toText(entry.vl) : null;
 }
 
-/** Whether an agent picked up this leg: its dial status, its `_ac` or its status says so. */
-function isAnswered(leg: AfterCallLeg): boolean {
-  const dialStatus = toText(leg._ds)?.toUpperCase();
-  return (
-    dialStatus === 'ANSWER' ||
-    dialStatus === 'ANSWERED' ||
-    toText(leg._ac)?.toLowerCase() === 'received' ||
-    toCallStatus(leg._su) === 'connected'
-  );
-}
-
-function toAgent(agent: AfterCallAgent, defaultCountryCode: string): CallAgent {
-  return {
+function toAgent(agent: AfterCallAgent, defaultCountryCode: string): CallAgent | null {
+  return toCallAgent({
     id: toText(agent._id),
     name: toText(agent._na),
     email: toText(agent._em),
     extension: toText(agent._ex),
     phone: pickPhoneNumber(agent._nr, agent._ct, defaultCountryCode),
-  };
+  });
 }
 
-function agentKey(agent: CallAgent): string | null {
-  return agent.id ?? agent.phone?.e164 ?? agent.name;
+/** A `_ld` leg: its agents `_rr`; answered when its `_ds` is ANSWER, its `_ac` received or its `_su` 1. */
+function toAgentLeg(leg: AfterCallLeg, defaultCountryCode: string): AgentLeg {
+  const people = toObjectList<AfterCallAgent>(leg._rr);
+  const agents = people.flatMap((person) => toAgent(person, defaultCountryCode) ?? []);
+  const first = people[0];
+  const dialStatus = toText(leg._ds);
+  return {
+    agents,
+    // The 10-digit `_ct`, as the query field "User's phone number" gives it, else the national part of `_nr`.
+    number: first ? (toNumberText(first._ct) ?? agents[0]?.phone?.national ?? null) : null,
+    dialStatus,
+    answered: isAnsweredLeg({ dialStatus, result: leg._ac, connected: toCallStatus(leg._su) === 'connected' }),
+    settled: dialStatus !== null || toText(leg._ac) !== null || toText(leg._su) !== null,
+  };
 }
 
 /** Normalises a validated after-call log. */
 export function normalizeAfterCallLog(log: AfterCallLog, options: NormalizeOptions, receivedAt: Date): CallEvent {
   const event = createCallEvent('aftercall-v1', log, receivedAt);
-  const legs = toObjectList<AfterCallLeg>(log._ld);
-  const answeredLeg = legs.find(isAnswered);
-  const answeringAgent = answeredLeg ? toObjectList<AfterCallAgent>(answeredLeg._rr)[0] : undefined;
-  const agents = uniqueBy(
-    legs.flatMap((leg) =>
-      toObjectList<AfterCallAgent>(leg._rr).map((agent) => toAgent(agent, options.defaultCountryCode)),
-    ),
-    agentKey,
-  );
+  const legs = toObjectList<AfterCallLeg>(log._ld).map((leg) => toAgentLeg(leg, options.defaultCountryCode));
+  const agentFields = readAgentLegs(legs, false);
 
   event.name = 'call_summary';
   event.uid = uidOf(log);
@@ -70,12 +56,10 @@ export function normalizeAfterCallLog(log: AfterCallLog, options: NormalizeOptio
   event.direction = toDirection(log._ev);
   event.status = toCallStatus(log._su);
   event.caller = pickPhoneNumber(log._cl, log._cr, toCountryCode(log._cy) ?? options.defaultCountryCode);
-  event.agents = agents;
-  event.users = agentNumbers(agents);
-  event.userPhoneNumber = answeringAgent
-    ? (toNumberText(answeringAgent._ct) ?? toAgent(answeringAgent, options.defaultCountryCode).phone?.national ?? null)
-    : null;
-  event.dialStatus = toText((answeredLeg ?? legs.at(-1))?._ds);
+  event.agents = agentFields.agents;
+  event.users = agentFields.users;
+  event.userPhoneNumber = agentFields.userPhoneNumber;
+  event.dialStatus = agentFields.dialStatus;
   event.createdAt = toDate(log._ts, options.timeZone);
   event.startedAt = toDate(log._st, options.timeZone) ?? toDate(log._ms, options.timeZone);
   event.endedAt = toDate(log._et, options.timeZone);

@@ -3,6 +3,7 @@
 import { createCallEvent, type CallEvent } from '../core/call-event';
 import { callEventNameForState } from '../core/call-states';
 import type { InCallLog } from '../schemas/incall-v1';
+import { toUserNumbers } from './agents';
 import type { NormalizeOptions } from './options';
 import { pickPhoneNumber } from './phone';
 import { toDate } from './time';
@@ -21,7 +22,7 @@ export function normalizeInCallLog(log: InCallLog, options: NormalizeOptions, re
   event.status = toCallStatus(log.status);
   event.caller = pickPhoneNumber(log.clid_raw, log.clid, options.defaultCountryCode);
   event.serviceNumber = toNumberText(log.rdnis);
-  event.users = toTextList(log.users);
+  event.users = toUserNumbers(toTextList(log.users), options.defaultCountryCode);
   event.createdAt = toDate(log.created, options.timeZone);
   event.callTime = toDate(log.call_time, options.timeZone);
   event.referenceId = toText(log.reference_id);

@@ -4,6 +4,7 @@
 
 import { createCallEvent, type CallEvent } from '../core/call-event';
 import { callEventNameForState } from '../core/call-states';
+import { toUserNumbers } from './agents';
 import type { NormalizeOptions } from './options';
 import { toPhoneNumber } from './phone';
 import { toDate } from './time';
@@ -93,7 +94,11 @@ export const QUERY_FIELDS = [
   {
     key: 'userPhoneNumber',
     label: "User's phone number",
-    fill: fillWith('userPhoneNumber', toNumberText),
+    // The answering agent's number as sent, and (when the log names no agents) `users` by their one rule.
+    fill: ((event, value, options) => {
+      event.userPhoneNumber ??= toNumberText(value);
+      if (event.users.length === 0) event.users = toUserNumbers([value], options.defaultCountryCode);
+    }) as Fill,
     // The in-call log names the agent's number; the after-call and v2 logs carry it in their agents.
     encode: ((event) =>
       event.userPhoneNumber ?? event.agents[0]?.phone?.national ?? event.users[0]?.slice(-10) ?? null) as Encode,

@@ -1,7 +1,10 @@
 // Times as MyOperator sends them: zone-less `YYYY-MM-DD HH:mm:ss` (UTC unless a time zone is configured),
-// epoch seconds or milliseconds as numbers or strings, ISO 8601 with a zone, and `HH:MM:SS` durations.
+// epoch seconds or milliseconds as numbers or strings, ISO 8601 with a zone (`Z`, `+00:00`, `+0530`, up to
+// nanoseconds: Webhook v2 sends 9 fractional digits), and `HH:MM:SS` durations.
 
-const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/;
+// Date, time, an optional fraction of any length (read to the millisecond, the rest cut off), an optional zone.
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,3})\d*)?)?\s?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 const EPOCH = /^\d{1,16}(?:\.\d+)?$/;
 // Below this an epoch number is read as seconds, above it as milliseconds (1e11 s is the year 5138).
 const MILLISECONDS_FROM = 1e11;
@@ -55,8 +58,9 @@ function epochToDate(value: number): Date | null {
 }
 
 /**
- * Reads a date-time. Zone-less wall times are read in `timeZone` (`null` = UTC). Returns `null` for an absent,
- * empty, zero or unreadable value.
+ * Reads a date-time. Zone-less wall times are read in `timeZone` (`null` = UTC); a value with its own zone (`Z`,
+ * `+00:00`, `+0530`, `-05`) is read in that zone. Fractions of a second beyond milliseconds are cut off. Returns
+ * `null` for an absent, empty, zero or unreadable value.
  */
 export function toDate(value: unknown, timeZone: string | null = null): Date | null {
   if (typeof value === 'number') return epochToDate(value);
@@ -64,9 +68,9 @@ export function toDate(value: unknown, timeZone: string | null = null): Date | n
   const text = value.trim();
   if (text === '') return null;
   if (EPOCH.test(text)) return epochToDate(Number(text));
-  const wall = WALL_TIME.exec(text);
-  if (wall) {
-    const [, y, mo, d, h, mi, s, ms] = wall;
+  const parts = DATE_TIME.exec(text);
+  if (parts) {
+    const [, y, mo, d, h, mi, s, ms, zulu, sign, offsetHours, offsetMinutes] = parts;
     const utc = Date.UTC(
       Number(y),
       Number(mo) - 1,
@@ -89,7 +93,14 @@ export function toDate(value: unknown, timeZone: string | null = null): Date | n
     ) {
       return null;
     }
-    if (timeZone === null || timeZone === 'UTC') return new Date(utc);
+    if (zulu !== undefined) return check;
+    if (sign !== undefined) {
+      const minutes = Number(offsetHours) * 60 + Number(offsetMinutes ?? 0);
+      // Real offsets run from -12:00 to +14:00; anything past 18 hours (ISO's own bound) is garbage.
+      if (minutes > 18 * 60 || Number(offsetMinutes ?? 0) > 59) return null;
+      return new Date(utc - (sign === '-' ? -1 : 1) * minutes * 60_000);
+    }
+    if (timeZone === null || timeZone === 'UTC') return check;
     // The offset at the guessed instant, then once more at the corrected one (daylight-saving edges).
     let instant = utc - zoneOffset(utc, timeZone);
     instant = utc - zoneOffset(instant, timeZone);

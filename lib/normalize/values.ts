@@ -1,7 +1,7 @@
 // Tolerant readers for single values: MyOperator sends numbers as strings and strings as numbers, uses `""` or
 // `null` for absent values, and words or digits for enums. Each reader returns `null` for anything absent.
 
-import type { CallAgent, CallDirection, CallStatus } from '../core/call-event';
+import type { CallDirection, CallStatus } from '../core/call-event';
 import { isCountryCode, restorePlus } from './phone';
 
 /** A non-empty string (trimmed) from a string or a finite number. */
@@ -30,44 +30,45 @@ export function toNumber(value: unknown): number | null {
   return /^-?\d+(?:\.\d+)?$/.test(text) ? Number(text) : null;
 }
 
+/** MyOperator's v1 code of each direction (in-call `event`, after-call `_ev`). */
+export const DIRECTION_CODES = { incoming: '1', outgoing: '2' } as const satisfies Record<CallDirection, string>;
+
+/** MyOperator's v1 code of each call status (in-call `status`, after-call `_su`). */
+export const CALL_STATUS_CODES = { connected: '1', missed: '2', voicemail: '3' } as const satisfies Record<
+  CallStatus,
+  string
+>;
+
+/** Codes and words (lower case) -> value: the codes above, the values themselves, and the other words in use. */
+function lookup<T extends string>(
+  codes: Readonly<Record<T, string>>,
+  words: Readonly<Record<string, T>>,
+): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const [value, code] of Object.entries(codes) as [T, string][]) {
+    map.set(code, value);
+    map.set(value, value);
+  }
+  for (const [word, value] of Object.entries(words)) map.set(word, value);
+  return map;
+}
+
+const DIRECTIONS = lookup<CallDirection>(DIRECTION_CODES, { inbound: 'incoming', outbound: 'outgoing' });
+// v2's `bridged` is connected; results that some payloads put in place of a status.
+const STATUSES = lookup<CallStatus>(CALL_STATUS_CODES, {
+  bridged: 'connected',
+  answered: 'connected',
+  not_answered: 'missed',
+});
+
 /** `1` / `"1"` / `"Incoming"` -> incoming; `2` / `"2"` / `"Outgoing"` -> outgoing. */
 export function toDirection(value: unknown): CallDirection | null {
-  const text = toText(value);
-  if (text === null) return null;
-  switch (text.toLowerCase()) {
-    case '1':
-    case 'incoming':
-    case 'inbound':
-      return 'incoming';
-    case '2':
-    case 'outgoing':
-    case 'outbound':
-      return 'outgoing';
-    default:
-      return null;
-  }
+  return DIRECTIONS.get(toText(value)?.toLowerCase() ?? '') ?? null;
 }
 
 /** `1` connected, `2` missed, `3` voicemail, by number or by word (v2's `bridged` is connected). */
 export function toCallStatus(value: unknown): CallStatus | null {
-  const text = toText(value);
-  if (text === null) return null;
-  switch (text.toLowerCase()) {
-    case '1':
-    case 'connected':
-    case 'bridged':
-    case 'answered':
-      return 'connected';
-    case '2':
-    case 'missed':
-    case 'not_answered':
-      return 'missed';
-    case '3':
-    case 'voicemail':
-      return 'voicemail';
-    default:
-      return null;
-  }
+  return STATUSES.get(toText(value)?.toLowerCase() ?? '') ?? null;
 }
 
 /** A list of strings from an array or a comma-separated string (`users`). */
@@ -129,14 +130,4 @@ export function uniqueBy<T>(items: readonly T[], key: (item: T) => string | null
     seen.add(value);
     return true;
   });
-}
-
-/** The agents' numbers for `event.users`: E.164 where known, else as sent; each once. */
-export function agentNumbers(agents: readonly CallAgent[]): string[] {
-  const numbers: string[] = [];
-  for (const agent of agents) {
-    const number = agent.phone?.e164 ?? agent.phone?.raw;
-    if (number !== undefined && !numbers.includes(number)) numbers.push(number);
-  }
-  return numbers;
 }

@@ -1,10 +1,13 @@
 // Whole calls as the payloads MyOperator sends for them, in the seed's order of call states, with one uid per call
-// and realistic times: for the simulator CLI, the example app, and users' own tests.
+// and realistic times: for the simulator CLI, the example app, and users' own tests. The call-state facts (which
+// state an event has, which events end a call, the v2 event types) are read from the call-state table.
 
 import { createHash } from 'node:crypto';
 
-import { callEventNameForState, callEventNameForV2Type, type CallEventName } from '../core/call-states';
+import { CALL_EVENTS, callEventDefinition, callEventNameForState, type CallEventName } from '../core/call-states';
+import { optionError, readOptions } from '../core/options';
 import type { CallOutcome } from '../dispatch/session';
+import { CALL_STATUS_CODES, DIRECTION_CODES } from '../normalize/values';
 import { buildAfterCallLog, buildInCallLog, buildV2Event, type WebhookBodyEncoding } from './builders';
 
 /** How the payloads of a scenario travel: the v1 form body, the v1 log as a JSON body, or Webhook v2. */
@@ -13,11 +16,16 @@ export type ScenarioFormat = 'incall-v1' | 'json' | 'v2';
 /** Every scenario format. */
 export const SCENARIO_FORMATS: readonly ScenarioFormat[] = ['incall-v1', 'json', 'v2'];
 
-/** What one scenario is: the in-call states it plays, in order, and whether the after-call log follows. */
+/** The events that have an in-call `call_state` (their state comes from the call-state table). */
+export type InCallEventName = Extract<(typeof CALL_EVENTS)[number], { callState: number }>['name'];
+
+/** What one scenario is: the in-call events it plays, in order, and whether the after-call log follows. */
 export interface ScenarioDefinition {
   readonly description: string;
   readonly direction: 'incoming' | 'outgoing';
-  /** MyOperator's in-call `call_state` values, in the order MyOperator sends them. */
+  /** The in-call events, in the order MyOperator sends them. */
+  readonly events: readonly InCallEventName[];
+  /** Their in-call `call_state` values, from the call-state table. */
   readonly states: readonly number[];
   /** The after-call log (`call_summary`) is sent once the call is over. */
   readonly afterCall: boolean;
@@ -25,54 +33,64 @@ export interface ScenarioDefinition {
   readonly outcome: Exclude<CallOutcome, 'in_progress'>;
 }
 
+function stateOf(name: InCallEventName): number {
+  const { callState } = callEventDefinition(name);
+  if (callState === null) throw new Error(`${name} has no call state`);
+  return callState;
+}
+
+function defineScenario(definition: Omit<ScenarioDefinition, 'states'>): ScenarioDefinition {
+  return Object.freeze({ ...definition, states: Object.freeze(definition.events.map(stateOf)) });
+}
+
 /**
  * The calls the simulator can play, in the seed's order of states.
  * @example SCENARIOS.answered.states // [1, 5, 6, 2]
  */
-export const SCENARIOS = {
-  answered: {
+export const SCENARIOS = Object.freeze({
+  answered: defineScenario({
     description: 'An incoming call that an agent answers',
     direction: 'incoming',
-    states: [1, 5, 6, 2],
+    events: ['incoming_call', 'dialing_users', 'user_answered', 'call_finished'],
     afterCall: true,
     outcome: 'answered',
-  },
-  missed: {
+  }),
+  missed: defineScenario({
     description: 'An incoming call that no agent answers',
     direction: 'incoming',
-    states: [1, 5, 2],
+    events: ['incoming_call', 'dialing_users', 'call_finished'],
     afterCall: true,
     outcome: 'missed',
-  },
-  'click-to-call': {
+  }),
+  'click-to-call': defineScenario({
     description: 'An agent calls a customer (click to call), who answers',
     direction: 'outgoing',
-    states: [3, 6, 2],
+    events: ['click_to_call_initiated', 'user_answered', 'call_finished'],
     afterCall: true,
     outcome: 'answered',
-  },
-  'click-to-call-rejected': {
+  }),
+  'click-to-call-rejected': defineScenario({
     description: 'A click-to-call the customer rejects',
     direction: 'outgoing',
-    states: [3, 7],
+    events: ['click_to_call_initiated', 'client_rejected'],
     afterCall: false,
     outcome: 'rejected',
-  },
-  'click-to-call-no-answer': {
+  }),
+  'click-to-call-no-answer': defineScenario({
     description: 'A click-to-call nobody picks up',
     direction: 'outgoing',
-    states: [3, 9],
+    events: ['click_to_call_initiated', 'no_answer'],
     afterCall: false,
     outcome: 'no_answer',
-  },
-  'obd-no-answer': {
+  }),
+  'obd-no-answer': defineScenario({
     description: 'An outbound (OBD) campaign call the first party does not answer',
     direction: 'outgoing',
-    states: [4],
+    events: ['first_party_no_answer'],
     afterCall: false,
     outcome: 'no_answer',
-  },
-} as const satisfies Record<string, ScenarioDefinition>;
+  }),
+});
 
 /** The name of a scenario. */
 export type ScenarioName = keyof typeof SCENARIOS;
@@ -122,13 +140,13 @@ export interface ScenarioOptions {
    */
   format?: ScenarioFormat;
   /**
-   * The call's number within a run: picks the caller, the agent and the durations, so that a run of calls varies
-   * and the same index always gives the same call.
+   * The call's number within a run: picks the caller, the agent, who misses how, and the durations, so that a run
+   * of calls varies and the same index always gives the same call.
    * @default 0
    */
   index?: number;
   /**
-   * When the call starts.
+   * When the call starts (read to the second); every other time of the call follows from it.
    * @default the seed's call time plus `index` minutes
    */
   startedAt?: Date;
@@ -139,9 +157,20 @@ export interface ScenarioOptions {
   uid?: string;
   /** The customer's number in E.164. @default one of SCENARIO_CALLERS, by index */
   caller?: string;
-  /** The agent dialled (and who answers, when somebody does). @default one of SCENARIO_AGENTS, by index */
+  /** The one agent dialled (and who answers, when somebody does). @default one of SCENARIO_AGENTS, by index */
   agent?: Readonly<ScenarioAgent>;
-  /** Seconds from the call's start to the answer, or to the end of an unanswered call. @default 6-25, by index */
+  /**
+   * A hunt: the agents dialled one after the other (at most 20). On an answered call every agent but the last
+   * misses (busy or no answer) and the last answers; on a missed call every one misses. Only for scenarios that
+   * dial agents (`answered`, `missed`); not together with `agent`.
+   * @default [agent]
+   * @example buildScenario('answered', { agents: SCENARIO_AGENTS.slice(0, 3) })
+   */
+  agents?: readonly Readonly<ScenarioAgent>[];
+  /**
+   * Seconds from the call's start to the answer, or to the end of an unanswered call (every agent's ringing).
+   * @default 6-25, by index, plus 8-20 for each further agent of a hunt
+   */
   ringSeconds?: number;
   /** Seconds from the answer to the end. @default 20-300, by index */
   talkSeconds?: number;
@@ -151,6 +180,23 @@ export interface ScenarioOptions {
   serviceNumber?: string;
 }
 
+const OPTION_KEYS = [
+  'format',
+  'index',
+  'startedAt',
+  'uid',
+  'caller',
+  'agent',
+  'agents',
+  'ringSeconds',
+  'talkSeconds',
+  'companyId',
+  'serviceNumber',
+] as const satisfies readonly (keyof ScenarioOptions)[];
+
+/** Most agents a hunt dials. */
+const MAX_AGENTS = 20;
+
 /** One webhook of a scenario. */
 export interface ScenarioStep {
   /** The event the package normalises this payload to. */
@@ -159,7 +205,7 @@ export interface ScenarioStep {
   label: string;
   /** The in-call `call_state`, when the payload carries one. */
   callState: number | null;
-  /** The event's time, as the payload carries it. */
+  /** The event's time, as the payload carries it (a v2 event's `timestamp`, its send time, is a little later). */
   at: Date;
   /** The decoded payload. */
   payload: Record<string, unknown>;
@@ -172,6 +218,8 @@ export interface ScenarioExpectation {
   outcome: Exclude<CallOutcome, 'in_progress'>;
   /** Whether an agent answered. */
   answered: boolean;
+  /** The answering agent's number in E.164 (`CallSession.answeredBy`), `null` when nobody answered. */
+  answeredBy: string | null;
   ringSeconds: number;
   talkSeconds: number | null;
 }
@@ -184,20 +232,31 @@ export interface ScenarioCall {
   direction: 'incoming' | 'outgoing';
   /** The customer's number, E.164. */
   caller: string;
-  /** The agent dialled. */
+  /** The agent who answered, else the last agent dialled. */
   agent: ScenarioAgent;
+  /** Every agent dialled, in order (one for a call that is not a hunt). */
+  agents: ScenarioAgent[];
   startedAt: Date;
   endedAt: Date;
   expected: ScenarioExpectation;
   steps: ScenarioStep[];
 }
 
+const FACTORY = 'buildScenario()';
 const SEED_TIME = Date.UTC(2020, 7, 1, 8, 35, 56);
 const SEED_SEQUENCE = 2175190;
 const COMPANY_ID = '5cd40f6554442586';
 const SERVICE_NUMBER = '918065550000';
 const IVR_ID = '5ee9a795b318a786';
 const DEPARTMENT = { id: '5cd40f6559784843', name: 'sales' } as const;
+/** A v2 summary is sent once the call log is written, this long after the call. */
+const SUMMARY_DELAY_SECONDS = 2;
+
+/** How an agent's leg ended. */
+type DialResult = 'answer' | 'no_answer' | 'busy';
+/** The dial status of each result: the after-call log's `_ds` and v2's `dial_status` spell "no answer" apart. */
+const V1_DIAL_STATUS: Readonly<Record<DialResult, string>> = { answer: 'ANSWER', no_answer: 'NOANSWER', busy: 'BUSY' };
+const V2_DIAL_STATUS: Readonly<Record<DialResult, string>> = { answer: 'ANSWER', no_answer: 'NO ANSWER', busy: 'BUSY' };
 
 /** A deterministic number in [min, max] for a call index and a purpose. */
 function pick(index: number, salt: string, min: number, max: number): number {
@@ -221,6 +280,11 @@ function wallTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** `YYYY-MM-DDTHH:mm:ss+00:00`, v2's `*_at` format. */
+function v2Time(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}+00:00`;
+}
+
 /** `HH:MM:SS`, the after-call log's duration format. */
 function clock(totalSeconds: number): string {
   const two = (value: number): string => String(value).padStart(2, '0');
@@ -230,91 +294,206 @@ function clock(totalSeconds: number): string {
 const epoch = (date: Date): number => Math.floor(date.getTime() / 1000);
 const after = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
 const digitsOf = (e164: string): string => e164.replace(/\D/g, '');
+/** An agent or caller number as the v1 logs carry it: digits for Indian numbers (the seed's form), else E.164. */
+const v1Number = (e164: string): string => (e164.startsWith('+91') ? digitsOf(e164) : e164);
 
 function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(`[myoperator-webhooks] buildScenario(): "${name}" must be a non-negative integer`);
+  if (!Number.isInteger(value) || value < 0) throw optionError(FACTORY, `"${name}" must be a non-negative integer`);
+  return value;
+}
+
+function assertE164(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^\+[1-9]\d{6,14}$/.test(value)) {
+    throw optionError(FACTORY, `"${name}" must be an E.164 number, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-function assertE164(name: string, value: string): string {
-  if (!/^\+[1-9]\d{6,14}$/.test(value)) {
-    throw new TypeError(`[myoperator-webhooks] buildScenario(): "${name}" must be an E.164 number, got "${value}"`);
+function readAgent(name: string, value: unknown): ScenarioAgent {
+  if (typeof value !== 'object' || value === null) throw optionError(FACTORY, `"${name}" must be an agent object`);
+  const agent = value as Record<string, unknown>;
+  const text = (key: 'id' | 'name' | 'email' | 'extension'): string => {
+    const field = agent[key];
+    if (typeof field !== 'string') throw optionError(FACTORY, `"${name}.${key}" must be a string`);
+    return field;
+  };
+  return {
+    id: text('id'),
+    name: text('name'),
+    email: text('email'),
+    extension: text('extension'),
+    phone: assertE164(`${name}.phone`, agent.phone),
+  };
+}
+
+type NonEmpty<T> = [T, ...T[]];
+
+/** The agents a call dials: `agents`, else `agent`, else one of SCENARIO_AGENTS by index. */
+function readAgents(name: ScenarioName, options: Readonly<ScenarioOptions>, index: number): NonEmpty<ScenarioAgent> {
+  if (options.agents !== undefined && options.agent !== undefined) {
+    throw optionError(FACTORY, 'give "agent" (one agent) or "agents" (a hunt), not both');
   }
-  return value;
+  if (options.agents === undefined) {
+    return [readAgent('agent', options.agent ?? SCENARIO_AGENTS[index % SCENARIO_AGENTS.length])];
+  }
+  const list: unknown = options.agents;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_AGENTS) {
+    throw optionError(FACTORY, `"agents" must be a list of 1 to ${MAX_AGENTS} agents`);
+  }
+  const hunting = SCENARIO_NAMES.filter((each) => SCENARIOS[each].events.includes('dialing_users'));
+  if (list.length > 1 && !hunting.includes(name)) {
+    throw optionError(FACTORY, `"agents": the ${name} scenario dials one agent; hunts are for ${hunting.join(', ')}`);
+  }
+  const [first, ...others] = list as unknown[];
+  return [
+    readAgent('agents[0]', first),
+    ...others.map((agent, position) => readAgent(`agents[${position + 1}]`, agent)),
+  ];
+}
+
+/** One agent's leg of the call. */
+interface Dial {
+  agent: ScenarioAgent;
+  /** The leg's number (the customer's leg is 1). */
+  leg: number;
+  result: DialResult;
+  startedAt: Date;
+  /** When it stopped ringing: the answer, or the miss. */
+  ringEndedAt: Date;
+  answeredAt: Date | null;
+  /** When the leg ended: the end of the call for the answered leg, else when it stopped ringing. */
+  endedAt: Date;
 }
 
 /** The resolved facts of one call, shared by every format's payload builder. */
 interface CallPlan {
+  name: ScenarioName;
   definition: ScenarioDefinition;
   index: number;
   uid: string;
   caller: string;
+  agents: NonEmpty<ScenarioAgent>;
+  /** The agent who answered, else the last one dialled. */
   agent: ScenarioAgent;
+  dials: Dial[];
   companyId: string;
   serviceNumber: string;
   startedAt: Date;
-  /** When the agent is dialled (in-call state 5), for incoming calls. */
+  /** When the first agent is dialled (in-call state 5). */
   dialingAt: Date;
   answeredAt: Date | null;
   endedAt: Date;
-  /** Each in-call state with its time. */
-  timeline: ReadonlyArray<readonly [state: number, at: Date]>;
+  /** Each in-call event with its state and time. */
+  timeline: ReadonlyArray<readonly [name: InCallEventName, state: number, at: Date]>;
+}
+
+/**
+ * The dials of a call, one after the other from `dialingAt` to `ringEndsAt`: a busy agent rejects quickly (a
+ * third of the time one that rings out takes); the last one answers when the call is answered.
+ */
+function planDials(
+  plan: Pick<CallPlan, 'name' | 'index' | 'dialingAt' | 'endedAt'>,
+  agents: readonly ScenarioAgent[],
+  ringEndsAt: Date,
+  answered: boolean,
+): Dial[] {
+  const results = agents.map((_agent, position): DialResult => {
+    if (position === agents.length - 1) return answered ? 'answer' : 'no_answer';
+    return pick(plan.index, `miss:${plan.name}:${position}`, 0, 1) === 0 ? 'busy' : 'no_answer';
+  });
+  const weights = results.map((result) => (result === 'busy' ? 1 : 3));
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  const window = epoch(ringEndsAt) - epoch(plan.dialingAt);
+  let before = 0;
+  return agents.map((agent, position) => {
+    const from = Math.floor((window * before) / total);
+    before += weights[position] ?? 0;
+    const to = position === agents.length - 1 ? window : Math.floor((window * before) / total);
+    const result = results[position] ?? 'no_answer';
+    const ringEndedAt = after(plan.dialingAt, to);
+    return {
+      agent,
+      leg: position + 2,
+      result,
+      startedAt: after(plan.dialingAt, from),
+      ringEndedAt,
+      answeredAt: result === 'answer' ? ringEndedAt : null,
+      endedAt: result === 'answer' ? plan.endedAt : ringEndedAt,
+    };
+  });
 }
 
 function planCall(name: ScenarioName, options: Readonly<ScenarioOptions>): CallPlan {
-  const definition: ScenarioDefinition = SCENARIOS[name];
+  const definition = SCENARIOS[name];
   const index = nonNegativeInteger('index', options.index, 0);
+  const agents = readAgents(name, options, index);
   const answered = definition.outcome === 'answered';
-  const ringSeconds = nonNegativeInteger('ringSeconds', options.ringSeconds, pick(index, `ring:${name}`, 6, 25));
+  let defaultRing = pick(index, `ring:${name}`, 6, 25);
+  for (let position = 1; position < agents.length; position++)
+    defaultRing += pick(index, `ring:${name}:${position}`, 8, 20);
+  const ringSeconds = nonNegativeInteger('ringSeconds', options.ringSeconds, defaultRing);
   const talkSeconds = answered
     ? nonNegativeInteger('talkSeconds', options.talkSeconds, pick(index, `talk:${name}`, 20, 300))
     : 0;
-  const startedAt = options.startedAt ?? new Date(SEED_TIME + index * 60_000);
-  if (Number.isNaN(startedAt.getTime())) throw new TypeError('[myoperator-webhooks] buildScenario(): bad "startedAt"');
-  const caller = assertE164('caller', options.caller ?? SCENARIO_CALLERS[index % SCENARIO_CALLERS.length] ?? '');
-  const agentTemplate = options.agent ?? SCENARIO_AGENTS[index % SCENARIO_AGENTS.length];
-  if (!agentTemplate) throw new TypeError('[myoperator-webhooks] buildScenario(): no agent');
-  const agent = { ...agentTemplate, phone: assertE164('agent.phone', agentTemplate.phone) };
+  const given = options.startedAt ?? new Date(SEED_TIME + index * 60_000);
+  if (!(given instanceof Date) || Number.isNaN(given.getTime())) throw optionError(FACTORY, 'bad "startedAt"');
+  // MyOperator's call times have whole seconds.
+  const startedAt = new Date(epoch(given) * 1000);
+  const caller = assertE164('caller', options.caller ?? SCENARIO_CALLERS[index % SCENARIO_CALLERS.length]);
   const uid = options.uid ?? `n2.${epoch(startedAt)}.${SEED_SEQUENCE + index}`;
 
   // The IVR takes a moment before agents are dialled; a call that rings for under 2 s is dialled at once.
   const dialingAt = after(startedAt, Math.min(2, ringSeconds));
-  const answeredAt = answered ? after(startedAt, ringSeconds) : null;
+  const ringEndsAt = after(startedAt, ringSeconds);
+  const answeredAt = answered ? ringEndsAt : null;
   const endedAt = after(startedAt, ringSeconds + talkSeconds);
-  const timeOf = (state: number): Date => {
-    if (state === 1 || state === 3) return startedAt;
-    if (state === 5) return dialingAt;
-    if (state === 6) return answeredAt ?? startedAt;
-    // 2, 7, 9, and 4: the first party's "no answer" is known once its phone has rung out.
+  const dials = planDials({ name, index, dialingAt, endedAt }, agents, ringEndsAt, answered);
+  const answering = dials.find((dial) => dial.result === 'answer');
+  const timeOf = (event: InCallEventName): Date => {
+    if (event === 'incoming_call' || event === 'click_to_call_initiated') return startedAt;
+    if (event === 'dialing_users') return dialingAt;
+    if (event === 'user_answered') return answeredAt ?? startedAt;
+    // The events that end the call; an OBD's "no answer" is known once the first party's phone has rung out.
     return endedAt;
   };
   return {
+    name,
     definition,
     index,
     uid,
     caller,
-    agent,
+    agents,
+    agent: (answering ?? dials.at(-1))?.agent ?? agents[0],
+    dials,
     companyId: options.companyId ?? COMPANY_ID,
     serviceNumber: options.serviceNumber ?? SERVICE_NUMBER,
     startedAt,
     dialingAt,
     answeredAt,
     endedAt,
-    timeline: definition.states.map((state) => [state, timeOf(state)] as const),
+    timeline: definition.events.map((event) => [event, stateOf(event), timeOf(event)] as const),
   };
 }
 
-/** The in-call log (the seed's long keys) of one state of the call. */
-function inCallLog(plan: CallPlan, state: number, at: Date): Record<string, unknown> {
+/** The distinct agents of the call, in the order dialled (an agent dialled twice is listed once). */
+function distinctAgents(plan: CallPlan): ScenarioAgent[] {
+  return plan.agents.filter(
+    (agent, position) => plan.agents.findIndex((other) => other.phone === agent.phone) === position,
+  );
+}
+
+/** The in-call log (the seed's long keys) of one event of the call. */
+function inCallLog(plan: CallPlan, event: InCallEventName, state: number, at: Date): Record<string, unknown> {
   const outgoing = plan.definition.direction === 'outgoing';
-  const obd = state === 4;
+  const obd = event === 'first_party_no_answer';
   const callerDigits = digitsOf(plan.caller);
-  let status: string | null = null;
-  if (state === 2) status = plan.answeredAt === null ? '2' : '1';
-  else if (state === 4 || state === 7 || state === 9) status = '2';
+  // The events that end the call say how it went; the others have no status yet.
+  const status = callEventDefinition(event).endsCall
+    ? CALL_STATUS_CODES[plan.answeredAt === null ? 'missed' : 'connected']
+    : null;
+  // "User answered" names the agent who did; the other states every agent dialled.
+  const users = event === 'user_answered' ? [plan.agent] : distinctAgents(plan);
   return buildInCallLog({
     id: hexId(`log:${plan.uid}`),
     uid: plan.uid,
@@ -326,9 +505,9 @@ function inCallLog(plan: CallPlan, state: number, at: Date): Record<string, unkn
     clid: plan.caller.startsWith('+91') ? callerDigits.slice(-10) : plan.caller,
     rdnis: plan.serviceNumber,
     call_state: String(state),
-    event: outgoing ? '2' : '1',
+    event: DIRECTION_CODES[plan.definition.direction],
     status,
-    users: [digitsOf(plan.agent.phone)],
+    users: users.map((agent) => v1Number(agent.phone)),
     created: wallTime(at),
     call_time: wallTime(at),
     public_ivr_id: IVR_ID,
@@ -337,21 +516,11 @@ function inCallLog(plan: CallPlan, state: number, at: Date): Record<string, unkn
   });
 }
 
-/** The after-call log (short keys) of the whole call. */
+/** The after-call log (short keys) of the whole call: one `_ld` leg per agent dialled. */
 function afterCallLog(plan: CallPlan): Record<string, unknown> {
   const answered = plan.answeredAt !== null;
-  const outgoing = plan.definition.direction === 'outgoing';
   const total = epoch(plan.endedAt) - epoch(plan.startedAt);
-  const talk = plan.answeredAt === null ? 0 : epoch(plan.endedAt) - epoch(plan.answeredAt);
-  const agentDigits = digitsOf(plan.agent.phone);
-  const person = {
-    _id: plan.agent.id,
-    _na: plan.agent.name,
-    _em: plan.agent.email,
-    _ex: plan.agent.extension,
-    _ct: agentDigits.slice(-10),
-    _nr: plan.agent.phone,
-  };
+  const talkOf = (dial: Dial): number => (dial.answeredAt === null ? 0 : epoch(dial.endedAt) - epoch(dial.answeredAt));
   const recording = hexId(`rec:${plan.uid}`).repeat(5);
   const callerDigits = digitsOf(plan.caller);
   return buildAfterCallLog({
@@ -366,8 +535,8 @@ function afterCallLog(plan: CallPlan): Record<string, unknown> {
     _et: epoch(plan.endedAt),
     _dr: clock(total),
     _drm: Math.round((total / 60) * 100) / 100,
-    _ev: outgoing ? 2 : 1,
-    _su: answered ? 1 : 2,
+    _ev: Number(DIRECTION_CODES[plan.definition.direction]),
+    _su: Number(CALL_STATUS_CODES[answered ? 'connected' : 'missed']),
     _fn: answered ? `${recording}.mp3` : '',
     _fu: answered ? `https://app.myoperator.co/audio/${recording}` : '',
     _dn: DEPARTMENT.name,
@@ -377,22 +546,29 @@ function afterCallLog(plan: CallPlan): Record<string, unknown> {
       { ky: 'is', vl: '0' },
     ],
     _cn: [],
-    _ld: [
-      {
-        _rst: wallTime(plan.dialingAt),
-        _ds: answered ? 'ANSWER' : 'NOANSWER',
-        _did: plan.serviceNumber.slice(-10),
-        _rr: [person],
-        _tt: [],
-        _su: answered ? '1' : '2',
-        _st: epoch(plan.answeredAt ?? plan.dialingAt),
-        _et: epoch(plan.endedAt),
-        _dr: clock(talk),
-        _ac: answered ? 'received' : 'missed',
-      },
-    ],
-    _us: [{ ky: plan.agent.id, vl: answered ? 'received' : 'missed' }],
-    _tc: [{ ye: plan.agent.id, yf: talk }],
+    _ld: plan.dials.map((dial) => ({
+      _rst: wallTime(dial.startedAt),
+      _ds: V1_DIAL_STATUS[dial.result],
+      _did: plan.serviceNumber.slice(-10),
+      _rr: [
+        {
+          _id: dial.agent.id,
+          _na: dial.agent.name,
+          _em: dial.agent.email,
+          _ex: dial.agent.extension,
+          _ct: digitsOf(dial.agent.phone).slice(-10),
+          _nr: dial.agent.phone,
+        },
+      ],
+      _tt: [],
+      _su: CALL_STATUS_CODES[dial.answeredAt === null ? 'missed' : 'connected'],
+      _st: epoch(dial.answeredAt ?? dial.startedAt),
+      _et: epoch(dial.endedAt),
+      _dr: clock(talkOf(dial)),
+      _ac: dial.answeredAt === null ? 'missed' : 'received',
+    })),
+    _us: plan.dials.map((dial) => ({ ky: dial.agent.id, vl: dial.answeredAt === null ? 'missed' : 'received' })),
+    _tc: plan.dials.map((dial) => ({ ye: dial.agent.id, yf: talkOf(dial) })),
     _ri: '',
     _ji: '',
     _ivid: IVR_ID,
@@ -400,127 +576,178 @@ function afterCallLog(plan: CallPlan): Record<string, unknown> {
   });
 }
 
-/** The v2 agent of the plan, as v2 legs carry it. */
-function v2Agent(plan: CallPlan): Record<string, unknown> {
+/** The v2 event type MyOperator sends for an event: the first of its row in the call-state table. */
+function v2TypeOf(name: CallEventName): string {
+  const type = callEventDefinition(name).v2EventTypes[0];
+  if (type === undefined) throw new Error(`${name} has no Webhook v2 event type`);
+  return type;
+}
+
+/** What MyOperator's `category` says of the call. */
+function categoryOf(plan: CallPlan): string {
+  if (plan.definition.direction === 'incoming') return 'incoming';
+  return plan.definition.events.includes('first_party_no_answer') ? 'obd' : 'callback';
+}
+
+/**
+ * An agent leg as the live events and `call.end` carry it: only the agent's number, the dial status and the
+ * result (`""` while it still rings).
+ */
+function liveAgentLeg(dial: Dial, ringing: boolean): Record<string, unknown> {
   return {
-    uuid: plan.agent.id,
-    name: plan.agent.name,
-    email: plan.agent.email,
-    contact: plan.agent.phone,
-    extension: plan.agent.extension,
+    leg_index: dial.leg,
+    type: 'agent',
+    phone_number: dial.agent.phone,
+    dial_status: ringing ? '' : V2_DIAL_STATUS[dial.result],
+    result: ringing ? '' : dial.result === 'answer' ? 'answered' : 'not_answered',
   };
 }
 
-/** The v2 events of the call: call.initiated, call.dial_begin, call.answered, call.end, call.summary. */
+/** An agent leg as `call.summary` carries it: its times and durations, and the `agent` object. */
+function summaryAgentLeg(plan: CallPlan, dial: Dial): Record<string, unknown> {
+  return {
+    leg_index: dial.leg,
+    uid: `${plan.uid}.${dial.leg}`,
+    type: 'agent',
+    phone_number: dial.agent.phone,
+    result: dial.result === 'answer' ? 'answered' : 'not_answered',
+    dial_status: V2_DIAL_STATUS[dial.result],
+    ring_duration: epoch(dial.ringEndedAt) - epoch(dial.startedAt),
+    talk_duration: dial.answeredAt === null ? 0 : epoch(dial.endedAt) - epoch(dial.answeredAt),
+    started_at: v2Time(dial.startedAt),
+    answered_at: dial.answeredAt === null ? null : v2Time(dial.answeredAt),
+    ended_at: v2Time(dial.endedAt),
+    pickup_device: dial.answeredAt === null ? '' : 'mobile',
+    dept_id: DEPARTMENT.id,
+    agent: {
+      uuid: dial.agent.id,
+      name: dial.agent.name,
+      email: dial.agent.email,
+      contact: dial.agent.phone,
+      extension: dial.agent.extension,
+    },
+  };
+}
+
+/**
+ * The v2 events of the call: call.initiated, call.ivr_started (incoming calls), one call.dial_begin per agent
+ * dialled, call.answered, call.end, call.summary. Each is sent a few hundred milliseconds after it happened
+ * (`timestamp`, in order), the summary once the call log is written.
+ */
 function v2Steps(plan: CallPlan): ScenarioStep[] {
   const answered = plan.answeredAt !== null;
   const direction = plan.definition.direction;
+  const outgoing = direction === 'outgoing';
+  const obd = categoryOf(plan) === 'obd';
   const status = answered ? 'bridged' : 'missed';
-  const ringSeconds = epoch(plan.answeredAt ?? plan.endedAt) - epoch(plan.dialingAt);
-  const talkSeconds = plan.answeredAt === null ? 0 : epoch(plan.endedAt) - epoch(plan.answeredAt);
-  const customerLeg = {
-    leg_index: 1,
-    type: 'customer',
-    result: 'connected',
-    phone_number: plan.caller,
-    ...(answered ? { talk_duration: epoch(plan.endedAt) - epoch(plan.startedAt) } : {}),
-  };
-  const agentLeg = (final: boolean): Record<string, unknown> => ({
-    leg_index: 2,
-    type: 'agent',
-    result: answered ? 'answered' : 'not_answered',
-    dial_status: answered ? 'ANSWER' : 'NOANSWER',
-    ring_duration: ringSeconds,
-    ...(answered && plan.answeredAt ? { answered_at: plan.answeredAt.toISOString() } : {}),
-    ...(final && answered ? { talk_duration: talkSeconds } : {}),
-    agent: v2Agent(plan),
-  });
+  const total = epoch(plan.endedAt) - epoch(plan.startedAt);
+  const customerLeg = { leg_index: 1, type: 'customer', phone_number: plan.caller, result: 'connected' };
+  const endedCustomerLeg = { ...customerLeg, talk_duration: answered ? total : 0 };
   const base = {
     id: plan.uid,
+    did: `+${plan.serviceNumber}`,
     direction,
     customer_number: plan.caller,
-    started_at: plan.startedAt.toISOString(),
+    started_at: v2Time(plan.startedAt),
+    category: categoryOf(plan),
+    ...(outgoing ? {} : { department: { ...DEPARTMENT } }),
   };
-  const events: Array<[type: string, at: Date, payload: Record<string, unknown>]> = [
-    ['call.initiated', plan.startedAt, { ...base, status: 'initiated', legs: [customerLeg] }],
-    [
-      'call.dial_begin',
-      plan.dialingAt,
-      { ...base, status: 'ringing', legs: [customerLeg, { ...agentLeg(false), result: 'ringing' }] },
-    ],
-  ];
-  if (answered && plan.answeredAt) {
-    events.push([
-      'call.answered',
-      plan.answeredAt,
-      { ...base, status: 'bridged', legs: [customerLeg, agentLeg(false)] },
-    ]);
-  }
+  const recording = answered ? `${hexId(`rec:${plan.uid}`)}-v2.mp3` : null;
   const ended = {
     ...base,
     status,
-    ended_at: plan.endedAt.toISOString(),
-    duration: epoch(plan.endedAt) - epoch(plan.startedAt),
-    legs: [customerLeg, agentLeg(true)],
+    ended_at: v2Time(plan.endedAt),
+    duration: total,
+    recording_filename: recording,
   };
-  events.push(['call.end', plan.endedAt, ended]);
-  const recording = hexId(`rec:${plan.uid}`);
+
+  const events: Array<[name: CallEventName, at: Date, payload: Record<string, unknown>]> = [
+    ['incoming_call', plan.startedAt, { ...base, legs: [customerLeg] }],
+  ];
+  if (!outgoing) events.push(['ivr_started', plan.startedAt, { ...base, legs: [customerLeg] }]);
+  plan.dials.forEach((dial, position) => {
+    const legs = plan.dials.slice(0, position + 1).map((each) => liveAgentLeg(each, each === dial));
+    events.push(['dialing_users', dial.startedAt, { ...base, legs: [customerLeg, ...legs] }]);
+  });
+  const doneLegs = plan.dials.map((dial) => liveAgentLeg(dial, false));
+  if (plan.answeredAt !== null) {
+    events.push(['user_answered', plan.answeredAt, { ...base, status: 'bridged', legs: [customerLeg, ...doneLegs] }]);
+  }
+  events.push(['call_finished', plan.endedAt, { ...ended, legs: [endedCustomerLeg, ...doneLegs] }]);
   events.push([
-    'call.summary',
-    after(plan.endedAt, 2),
+    'call_summary',
+    plan.endedAt,
     {
       ...ended,
-      category: direction,
       location: 'DL, IN',
-      recording_filename: answered ? `${recording}-v2.mp3` : null,
-      obd_campaign: null,
       billable: answered,
+      ref_id: outgoing ? referenceUuid(`ref:${plan.uid}`) : '',
+      client_ref_id: outgoing && !obd ? `crm-${plan.index + 1}` : '',
+      obd_campaign: obd ? { id: hexId(`campaign:${plan.companyId}`), job_id: hexId(`job:${plan.uid}`) } : null,
       comments: [],
+      legs: [
+        {
+          ...endedCustomerLeg,
+          uid: `${plan.uid}.1`,
+          dial_status: '',
+          ring_duration: 0,
+          started_at: v2Time(plan.startedAt),
+          answered_at: null,
+          ended_at: v2Time(plan.endedAt),
+        },
+        ...plan.dials.map((dial) => summaryAgentLeg(plan, dial)),
+      ],
     },
   ]);
-  return events.map(([type, at, payload], sequence) => ({
-    event: callEventNameForV2Type(type),
-    label: type,
-    callState: null,
-    at,
-    payload: buildV2Event(type, {
-      event_id: referenceUuid(`event:${plan.uid}:${type}`),
-      company_id: plan.companyId,
-      event_sequence: sequence + 1,
-      event_version: '2.0',
-      timestamp: at.toISOString(),
-      direction,
-      session_id: plan.uid,
-      system_identifier: `+${plan.serviceNumber}`,
-      customer_identifier: plan.caller,
-      payload,
-    }),
-    encoding: 'json',
-  }));
+
+  return events.map(([name, at, payload], position) => {
+    const type = v2TypeOf(name);
+    // Sent in order, 60-440 ms after the event (whole seconds), with microseconds as MyOperator writes them.
+    const delayMs = 60 + Math.floor((380 * position) / events.length);
+    const sentAt = new Date(at.getTime() + (name === 'call_summary' ? SUMMARY_DELAY_SECONDS * 1000 : 0) + delayMs);
+    const micros = String(pick(plan.index, `sent:${plan.uid}:${position}`, 0, 999)).padStart(3, '0');
+    return {
+      event: name,
+      label: type,
+      callState: null,
+      at,
+      payload: buildV2Event(type, {
+        event_id: referenceUuid(`event:${plan.uid}:${position}:${type}`),
+        company_id: plan.companyId,
+        event_sequence: position + 1,
+        event_version: 1,
+        timestamp: sentAt.toISOString().replace('Z', `${micros}Z`),
+        channel: 'call',
+        direction,
+        session_id: plan.uid,
+        // The DID; `call.summary` sends none by design (it is in `payload.did`).
+        system_identifier: name === 'call_summary' ? null : `+${plan.serviceNumber}`,
+        customer_identifier: plan.caller,
+        payload,
+      }),
+      encoding: 'json',
+    };
+  });
 }
 
 /**
  * One whole call of a scenario: every webhook MyOperator sends for it, in order, with the session a receiver
- * should end up with. v2 has no events for a rejected or unanswered click-to-call: those play as
- * `call.initiated`, `call.dial_begin`, `call.end` and `call.summary`, and end as `missed`.
+ * should end up with. `agents` makes it a hunt: the agents dialled one after the other. v2 has no events for a
+ * rejected or unanswered click-to-call: those play as `call.initiated`, `call.dial_begin`, `call.end` and
+ * `call.summary`, and end as `missed`.
  *
  * @example
- * const call = buildScenario('answered', { format: 'json' });
+ * const call = buildScenario('answered', { format: 'json', agents: SCENARIO_AGENTS.slice(0, 3) });
  * for (const step of call.steps) await sendWebhook(url, step.payload, { encoding: step.encoding });
  */
 export function buildScenario(name: ScenarioName, options: Readonly<ScenarioOptions> = {}): ScenarioCall {
   if (!isScenarioName(name)) {
-    throw new TypeError(
-      `[myoperator-webhooks] buildScenario(): unknown scenario ${JSON.stringify(name)} ` +
-        `(scenarios: ${SCENARIO_NAMES.join(', ')})`,
-    );
+    throw optionError(FACTORY, `unknown scenario ${JSON.stringify(name)} (scenarios: ${SCENARIO_NAMES.join(', ')})`);
   }
+  readOptions(FACTORY, options, OPTION_KEYS);
   const format = options.format ?? 'incall-v1';
   if (!SCENARIO_FORMATS.includes(format)) {
-    throw new TypeError(
-      `[myoperator-webhooks] buildScenario(): "format" must be one of ${SCENARIO_FORMATS.join(', ')}, got ` +
-        JSON.stringify(format),
-    );
+    throw optionError(FACTORY, `"format" must be one of ${SCENARIO_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   }
   const plan = planCall(name, options);
   const answered = plan.answeredAt !== null;
@@ -529,12 +756,12 @@ export function buildScenario(name: ScenarioName, options: Readonly<ScenarioOpti
     steps = v2Steps(plan);
   } else {
     const encoding: WebhookBodyEncoding = format === 'json' ? 'json' : 'form';
-    steps = plan.timeline.map(([state, at]) => ({
+    steps = plan.timeline.map(([event, state, at]) => ({
       event: callEventNameForState(state),
       label: `state ${state}`,
       callState: state,
       at,
-      payload: inCallLog(plan, state, at),
+      payload: inCallLog(plan, event, state, at),
       encoding,
     }));
     if (plan.definition.afterCall) {
@@ -551,19 +778,21 @@ export function buildScenario(name: ScenarioName, options: Readonly<ScenarioOpti
   // v2 cannot say "rejected" or "no answer": such calls end as missed there.
   const outcome = format === 'v2' && !answered ? 'missed' : plan.definition.outcome;
   const ringEnd = plan.answeredAt ?? plan.endedAt;
-  const ringStart = plan.timeline[0]?.[1] ?? plan.startedAt;
+  const ringStart = plan.timeline[0]?.[2] ?? plan.startedAt;
   return {
     scenario: name,
     format,
     uid: plan.uid,
     direction: plan.definition.direction,
     caller: plan.caller,
-    agent: plan.agent,
+    agent: { ...plan.agent },
+    agents: plan.agents.map((agent) => ({ ...agent })),
     startedAt: plan.startedAt,
     endedAt: plan.endedAt,
     expected: {
       outcome,
       answered,
+      answeredBy: answered ? plan.agent.phone : null,
       ringSeconds: epoch(ringEnd) - epoch(format === 'v2' ? plan.startedAt : ringStart),
       talkSeconds: plan.answeredAt === null ? null : epoch(plan.endedAt) - epoch(plan.answeredAt),
     },

@@ -44,9 +44,10 @@ describe('buildScenario()', () => {
     expect(buildScenario('obd-no-answer').steps.map((step) => step.callState)).toEqual([4]);
   });
 
-  it('plays v2 calls as call.initiated, call.dial_begin, call.answered, call.end, call.summary', () => {
+  it('plays v2 calls as call.initiated, call.ivr_started, call.dial_begin, call.answered, call.end, call.summary', () => {
     expect(buildScenario('answered', { format: 'v2' }).steps.map((step) => step.label)).toEqual([
       'call.initiated',
+      'call.ivr_started',
       'call.dial_begin',
       'call.answered',
       'call.end',
@@ -79,6 +80,7 @@ describe('buildScenario()', () => {
       expect({
         outcome: session?.outcome,
         answered: session?.answeredBy != null,
+        answeredBy: session?.answeredBy,
         ringSeconds: session?.ringSeconds,
         talkSeconds: session?.talkSeconds,
       }).toEqual(call.expected);
@@ -114,7 +116,13 @@ describe('buildScenario()', () => {
       '+14155550123',
       '2024-05-01T10:00:04.000Z',
     ]);
-    expect(call.expected).toEqual({ outcome: 'answered', answered: true, ringSeconds: 4, talkSeconds: 61 });
+    expect(call.expected).toEqual({
+      outcome: 'answered',
+      answered: true,
+      answeredBy: call.agent.phone,
+      ringSeconds: 4,
+      talkSeconds: 61,
+    });
     const summary = buildCallEvent(call.steps[4]?.payload);
     expect([summary.durationSeconds, summary.endedAt?.toISOString(), summary.agents[0]?.name]).toEqual([
       65,

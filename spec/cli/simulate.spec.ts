@@ -103,12 +103,14 @@ describe('myoperator-webhooks simulate', () => {
     expect(result.code).toBe(0);
     expect(server.events.map((event) => [event.format, event.name])).toEqual([
       ['v2', 'incoming_call'],
+      ['v2', 'ivr_started'],
       ['v2', 'dialing_users'],
       ['v2', 'user_answered'],
       ['v2', 'call_finished'],
       ['v2', 'call_summary'],
     ]);
-    expect(new Set(server.events.map((event) => event.id)).size).toBe(5);
+    expect(new Set(server.events.map((event) => event.id)).size).toBe(6);
+    expect(server.events.map((event) => event.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('sends GET requests with only the --query parameters, the way the panel maps them', async () => {

@@ -1,5 +1,7 @@
 // The after-call log and Webhook v2 over real HTTP through myOperatorWebhook(), as a form field and as a JSON
-// body: the right handler fires with the normalised values, and a redelivered v2 event runs handlers once.
+// body: the right handler fires with the normalised values, and a redelivered v2 event runs handlers once. Every
+// v2 event type, the shapes MyOperator sends (agent legs without `agent`, hunts, OBD ids), and the WhatsApp rule:
+// answered 2xx, given to onMessage only, never a call.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +10,14 @@ import express from 'express';
 import request from 'supertest';
 
 import { CALL_EVENTS, CallEvents, myOperatorWebhook, type CallEvent, type CallEventHandler } from '../../lib';
-import { buildV2Event, buildWebhookRequest, type WebhookBodyEncoding } from '../../lib/testing';
+import {
+  buildScenario,
+  buildV2Event,
+  buildWebhookRequest,
+  SCENARIO_AGENTS,
+  V2_WHATSAPP_MESSAGE,
+  type WebhookBodyEncoding,
+} from '../../lib/testing';
 
 const PATH = '/myoperator/incall';
 const SECRET = ['x-token: abc123def'];
@@ -18,7 +27,7 @@ function fixture(name: string): Record<string, unknown> {
 }
 
 /** An app around a fresh CallEvents that records which handler method received which event. */
-function createWebhookApp(): { app: express.Express; fired: [string, CallEvent][] } {
+function createWebhookApp(): { app: express.Express; fired: [string, CallEvent][]; calls: CallEvents } {
   const calls = new CallEvents();
   const fired: [string, CallEvent][] = [];
   for (const row of CALL_EVENTS) {
@@ -29,7 +38,7 @@ function createWebhookApp(): { app: express.Express; fired: [string, CallEvent][
   }
   const app = express();
   app.use(PATH, myOperatorWebhook({ auth: { headers: SECRET }, calls }));
-  return { app, fired };
+  return { app, fired, calls };
 }
 
 async function post(app: express.Express, payload: unknown, encoding: WebhookBodyEncoding): Promise<request.Response> {
@@ -97,24 +106,21 @@ describe('myOperatorWebhook() with more formats', () => {
         '+919876543210',
         'ANSWER',
       ]);
-      expect(event.callTime?.toISOString()).toBe('2026-04-14T05:29:28.838Z');
+      expect([event.callTime?.toISOString(), event.createdAt?.toISOString()]).toEqual([
+        '2026-04-14T05:29:26.000Z',
+        '2026-04-14T05:29:28.838Z',
+      ]);
     });
   });
 
   describe('with each v2 event type', () => {
     const cases = ENCODINGS.flatMap((encoding) =>
       [
-        ['call.initiated', 'onIncomingCall'],
-        ['call.dial_begin', 'onDialingUsers'],
-        ['call.answered', 'onUserAnswered'],
-        ['call.responded', 'onUserAnswered'],
-        ['call.end', 'onCallFinished'],
-        ['call.ended', 'onCallFinished'],
-        ['call.summary', 'onCallSummary'],
-        ['call.disposition', 'onDisposition'],
+        ...CALL_EVENTS.filter((row) => row.name !== 'message').flatMap((row) =>
+          row.v2EventTypes.map((type) => [type, row.handler]),
+        ),
         ['call.disposition_added', 'onUnknown'],
         ['call.transferred', 'onUnknown'],
-        ['conversation.message_received', 'onUnknown'],
       ].map(([eventType, handler]) => [eventType!, handler!, encoding] as const),
     );
 
@@ -127,6 +133,180 @@ describe('myOperatorWebhook() with more formats', () => {
       expect(fired.map(([method, event]) => [method, event.id, event.uid])).toEqual([
         [handler, `evt-${eventType}`, '15.1776144484.2922'],
       ]);
+    });
+  });
+
+  describe('with the v2 shapes MyOperator sends', () => {
+    it.each(ENCODINGS)(
+      'fires onUserAnswered for a live call.answered with the agent of its leg, sent as %s',
+      async (encoding) => {
+        const { app, fired } = createWebhookApp();
+
+        const response = await post(app, fixture('v2-call-answered.json'), encoding);
+
+        expect([response.status, response.body]).toEqual([200, { ok: true }]);
+        expect(fired.map(([handler]) => handler)).toEqual(['onUserAnswered']);
+        const event = fired[0]![1];
+        expect([event.agents[0]?.phone?.e164, event.users, event.userPhoneNumber, event.dialStatus]).toEqual([
+          '+918586848544',
+          ['+918586848544'],
+          '+918586848544',
+          'ANSWER',
+        ]);
+      },
+    );
+
+    it('fires onCallFinished for call.end whose agent leg has no agent object, with the agent and the call', async () => {
+      const { app, fired } = createWebhookApp();
+
+      await post(app, fixture('v2-call-end.json'), 'json');
+
+      const event = fired[0]![1];
+      expect({
+        handler: fired[0]![0],
+        users: event.users,
+        serviceNumber: event.serviceNumber,
+        endedAt: event.endedAt?.toISOString(),
+        durationSeconds: event.durationSeconds,
+        sequence: event.sequence,
+      }).toEqual({
+        handler: 'onCallFinished',
+        users: ['+918586848544'],
+        serviceNumber: '+918069458221',
+        endedAt: '2026-04-14T07:12:20.000Z',
+        durationSeconds: 109,
+        sequence: 5,
+      });
+    });
+
+    it('fires onCallSummary for a hunt with both agents and the one who answered', async () => {
+      const { app, fired } = createWebhookApp();
+
+      await post(app, fixture('v2-call-summary-hunt.json'), 'json');
+
+      const event = fired[0]![1];
+      expect([
+        fired[0]![0],
+        event.agents.map((agent) => agent.name),
+        event.userPhoneNumber,
+        event.serviceNumber,
+      ]).toEqual(['onCallSummary', ['Priya Sharma', 'Sumit'], '+918586848544', '+918069458221']);
+    });
+
+    it('fires onCallSummary for an OBD call with its client_ref_id, ref_id and job id', async () => {
+      const { app, fired } = createWebhookApp();
+
+      await post(app, fixture('v2-call-summary-obd.json'), 'json');
+
+      const event = fired[0]![1];
+      expect([event.clientRefId, event.referenceId, event.jobId, event.sequence]).toEqual([
+        'crm-lead-20931',
+        '6f1c2a40-38d6-11f1-9a3c-0242ac120002',
+        'job_8812',
+        6,
+      ]);
+    });
+
+    it('fires onDisposition for the "disposition" spelling, with no event_sequence', async () => {
+      const { app, fired } = createWebhookApp();
+
+      const response = await post(app, fixture('v2-disposition.json'), 'json');
+
+      expect(response.status).toBe(200);
+      expect(fired.map(([handler, event]) => [handler, event.name, event.sequence])).toEqual([
+        ['onDisposition', 'disposition', null],
+      ]);
+    });
+
+    it('plays a simulated hunt: onUserAnswered names the agent who answered, the session is the expected one', async () => {
+      const { app, fired, calls } = createWebhookApp();
+      const agents = [SCENARIO_AGENTS[1]!, SCENARIO_AGENTS[0]!];
+      const call = buildScenario('answered', { format: 'v2', agents });
+
+      for (const step of call.steps) {
+        const response = await post(app, step.payload, step.encoding);
+        expect(response.status).toBe(200);
+      }
+
+      const answered = fired.filter(([handler]) => handler === 'onUserAnswered').map(([, event]) => event);
+      expect(answered.map((event) => [event.agents.map((agent) => agent.phone?.e164), event.userPhoneNumber])).toEqual([
+        [agents.map((agent) => agent.phone), agents[1]!.phone],
+      ]);
+      expect(fired.map(([handler]) => handler)).toEqual([
+        'onIncomingCall',
+        'onIvrStarted',
+        'onDialingUsers',
+        'onDialingUsers',
+        'onUserAnswered',
+        'onCallFinished',
+        'onCallSummary',
+      ]);
+      const session = await calls.getSession(call.uid);
+      expect({
+        outcome: session?.outcome,
+        answered: session?.answeredBy != null,
+        answeredBy: session?.answeredBy,
+        ringSeconds: session?.ringSeconds,
+        talkSeconds: session?.talkSeconds,
+      }).toEqual(call.expected);
+    });
+  });
+
+  describe('with WhatsApp events on the same webhook', () => {
+    const types = CALL_EVENTS.find((row) => row.name === 'message')!.v2EventTypes;
+
+    it.each(ENCODINGS.flatMap((encoding) => types.map((type) => [type, encoding] as const)))(
+      'answers %s 200 and gives it to onMessage only, never as a call (sent as %s)',
+      async (type, encoding) => {
+        const { app, fired, calls } = createWebhookApp();
+        const payload = { ...V2_WHATSAPP_MESSAGE, event_type: type, event_id: `wa-${type}` };
+
+        const response = await post(app, payload, encoding);
+
+        expect([response.status, response.body]).toEqual([200, { ok: true }]);
+        expect(fired.map(([handler, event]) => [handler, event.name, event.uid, event.id])).toEqual([
+          ['onMessage', 'message', null, `wa-${type}`],
+        ]);
+        expect(fired[0]![1].raw).toEqual(payload);
+        expect(await calls.getSession(V2_WHATSAPP_MESSAGE.session_id)).toBeNull();
+      },
+    );
+
+    it.each([
+      ['a payload that is a string', { payload: 'hello' }],
+      ['payload legs that are a string', { payload: { legs: 'none' } }],
+      ['a payload that is a list', { payload: [1, 2] }],
+      ['a session_id that is an object', { session_id: { id: 'conv' } }],
+      ['a conversation type and no channel', { channel: undefined, event_type: 'conversation.close', direction: '' }],
+      ['a channel that is not call and a type this version does not know', { event_type: 'template.status_update' }],
+    ])('answers one with %s 200 (a 4xx would be retried for a day)', async (_label, changes) => {
+      const { app, fired } = createWebhookApp();
+
+      const response = await post(app, { ...V2_WHATSAPP_MESSAGE, ...changes }, 'json');
+
+      expect([response.status, response.body]).toEqual([200, { ok: true }]);
+      expect(fired.map(([handler]) => handler)).toEqual(['onMessage']);
+    });
+
+    it('de-duplicates a redelivery by its event_id', async () => {
+      const { app, fired } = createWebhookApp();
+
+      const first = await post(app, V2_WHATSAPP_MESSAGE, 'json');
+      const second = await post(app, V2_WHATSAPP_MESSAGE, 'json');
+
+      expect([first.body, second.body]).toEqual([{ ok: true }, { ok: true, duplicate: true }]);
+      expect(fired.map(([handler]) => handler)).toEqual(['onMessage']);
+    });
+
+    it('leaves the session of a call with the same session_id untouched', async () => {
+      const { app, calls } = createWebhookApp();
+      await post(app, { ...fixture('v2-call-end.json') }, 'json');
+      const before = await calls.getSession('15.1776150631.3054');
+
+      await post(app, { ...V2_WHATSAPP_MESSAGE, session_id: '15.1776150631.3054' }, 'json');
+
+      expect(await calls.getSession('15.1776150631.3054')).toEqual(before);
+      expect(before?.events.map((event) => event.name)).toEqual(['call_finished']);
     });
   });
 

@@ -124,7 +124,8 @@ describe('mapQueryParams()', () => {
       expect([response.status, response.body]).toEqual([200, { reached: true }]);
       expect(events.map(queryFields)).toEqual([ALL_FIELDS_EVENT]);
       expect(events[0]?.params).toEqual(ALL_FIELDS_PARAMS);
-      expect(events[0]?.users).toEqual([]);
+      // The mapped "User's phone number" (9999999999), by the users rule: E.164 with the default country code.
+      expect(events[0]?.users).toEqual(['+919999999999']);
     });
 
     it('restores `?caller_number=+919999999999` sent unencoded, which arrives as a space', async () => {

@@ -56,7 +56,7 @@ const SEED_SUMMARY = {
   callState: 1,
   uid: 'n2.1596270949.2175190',
   e164: '+919711636496',
-  users: ['918586848544'],
+  users: ['+918586848544'],
   createdAt: '2020-08-01T08:35:56.000Z',
   clientRefId: 'fdfdfdf',
 };

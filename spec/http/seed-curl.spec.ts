@@ -140,7 +140,7 @@ describe("the seed documents' curl commands", () => {
         'incall-v1',
         'n2.1596270949.2175190',
         { raw: '919711636496', e164: '+919711636496', national: '9711636496', countryCode: '91' },
-        ['918586848544'],
+        ['+918586848544'],
       ],
     ]);
     expect(fired[0]?.[1].raw).toEqual(seedLog);

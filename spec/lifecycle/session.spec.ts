@@ -12,7 +12,7 @@ import {
   type SessionEventRecord,
 } from '../../lib';
 import { toSessionRecord } from '../../lib/dispatch/session';
-import { buildCallEvent, buildInCallLog } from '../../lib/testing';
+import { buildCallEvent, buildInCallLog, V2_CALL_END, V2_DISPOSITION } from '../../lib/testing';
 
 const UID = 'n2.1596270949.2175190';
 const START = Date.UTC(2020, 7, 1, 8, 35, 56);
@@ -246,5 +246,170 @@ describe('toSessionRecord()', () => {
   it('keeps an agent name that is not a number as it is', () => {
     const event = { ...buildCallEvent(buildInCallLog({ call_state: '6' })), users: ['Sumit'] };
     expect(toSessionRecord(event).record.agent).toBe('Sumit');
+  });
+});
+
+describe('a Webhook v2 call', () => {
+  const V2_UID = '15.1776146480.3107';
+  const T0 = Date.UTC(2026, 3, 14, 6, 1, 20);
+  const iso = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString().replace('.000Z', '+00:00');
+  const customer = { leg_index: 1, type: 'customer', phone_number: '+918800112233', result: 'connected' };
+  const busy = {
+    leg_index: 2,
+    type: 'agent',
+    phone_number: '+919810012345',
+    dial_status: 'BUSY',
+    result: 'not_answered',
+    started_at: iso(2),
+    ended_at: iso(6),
+  };
+  const ringing = { leg_index: 3, type: 'agent', phone_number: '+918586848544', started_at: iso(6) };
+  const answered = { ...ringing, dial_status: 'ANSWER', result: 'answered', answered_at: iso(15) };
+  const ended = { ...answered, ended_at: iso(79) };
+
+  /** The events of one hunt, each with the time its payload gives for what it reports (a second apart or less). */
+  const EVENTS: Array<[type: string, sequence: number | undefined, payload: Record<string, unknown>]> = [
+    ['call.initiated', 1, { started_at: iso(0), legs: [customer] }],
+    ['call.ivr_started', 2, { started_at: iso(0), legs: [customer] }],
+    [
+      'call.dial_begin',
+      3,
+      { started_at: iso(0), legs: [customer, { ...busy, dial_status: '', result: '', ended_at: null }] },
+    ],
+    ['call.dial_begin', 4, { started_at: iso(0), legs: [customer, busy, ringing] }],
+    ['call.answered', 5, { started_at: iso(0), status: 'bridged', legs: [customer, busy, answered] }],
+    ['call.end', 6, { started_at: iso(0), ended_at: iso(79), status: 'bridged', legs: [customer, busy, ended] }],
+    ['call.summary', 7, { started_at: iso(0), ended_at: iso(79), status: 'bridged', legs: [customer, busy, ended] }],
+    ['disposition', undefined, { started_at: iso(0), ended_at: iso(79), status: 'bridged', legs: [ended] }],
+  ];
+
+  /** One delivery of event `index`, sent at `sentSeconds` after the call's start (the send time misleads). */
+  function v2Event(index: number, sentSeconds: number): CallEvent {
+    const [type, sequence, payload] = EVENTS[index]!;
+    return buildCallEvent(
+      {
+        event_id: `evt-${index}`,
+        company_id: '6836cad944e39380',
+        event_type: type,
+        ...(sequence === undefined ? {} : { event_sequence: sequence }),
+        event_version: '1',
+        timestamp: new Date(T0 + sentSeconds * 1000 + 123).toISOString().replace('Z', '456789Z'),
+        channel: 'call',
+        direction: 'incoming',
+        session_id: V2_UID,
+        system_identifier: '+918069458221',
+        customer_identifier: '+918800112233',
+        payload: { id: V2_UID, ...payload },
+      },
+      {},
+      new Date(T0 + sentSeconds * 1000 + 900),
+    );
+  }
+
+  const EXPECTED = {
+    uid: V2_UID,
+    startedAt: new Date(T0),
+    answeredAt: new Date(T0 + 15_000),
+    endedAt: new Date(T0 + 79_000),
+    answeredBy: '+918586848544',
+    outcome: 'answered',
+    ringSeconds: 15,
+    talkSeconds: 64,
+  };
+  const EXPECTED_ORDER = [
+    'incoming_call',
+    'ivr_started',
+    'dialing_users',
+    'dialing_users',
+    'user_answered',
+    'call_finished',
+    'call_summary',
+    'disposition',
+  ];
+
+  it('folds into the session its payload times give, in the sender’s order', async () => {
+    const calls = new CallEvents();
+    for (const index of EVENTS.keys()) await calls.receive(v2Event(index, 100 + index));
+    const session = await calls.getSession(V2_UID);
+    expect(session).toMatchObject(EXPECTED);
+    expect(session?.events.map((event) => event.name)).toEqual(EXPECTED_ORDER);
+    expect(session?.events[2]?.at).toEqual(new Date(T0 + 2000));
+  });
+
+  it('gives the same session in any arrival order, whatever the send timestamps, with redeliveries', async () => {
+    const deliveries = fc
+      .array(fc.tuple(fc.nat({ max: EVENTS.length - 1 }), fc.integer({ min: -300, max: 86_400 })), {
+        maxLength: EVENTS.length * 2,
+      })
+      .chain((again) => {
+        // Every event at least once, each delivery with a send time of its own (a retry is sent later, or a
+        // burst after an outage sends them all at once, in any order).
+        const first = fc.array(fc.integer({ min: -300, max: 86_400 }), {
+          minLength: EVENTS.length,
+          maxLength: EVENTS.length,
+        });
+        return first.chain((sent) => {
+          const all = [...sent.map((seconds, index) => [index, seconds] as const), ...again];
+          return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+        });
+      });
+    await fc.assert(
+      fc.asyncProperty(deliveries, fc.boolean(), async (order, dedupe) => {
+        const calls = new CallEvents({ dedupe });
+        for (const [index, sent] of order) await calls.receive(v2Event(index, sent));
+        const session = await calls.getSession(V2_UID);
+        expect(session).toMatchObject(EXPECTED);
+        expect(session?.events.map((event) => event.name)).toEqual(EXPECTED_ORDER);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('orders events of the same second by event_sequence before call stage', () => {
+    const at = (type: string, sequence: number): CallEvent => {
+      const event = buildCallEvent({
+        ...V2_CALL_END,
+        event_id: `evt-${sequence}`,
+        event_type: type,
+        event_sequence: sequence,
+        timestamp: V2_CALL_END.payload.ended_at,
+        payload: { ...V2_CALL_END.payload, started_at: V2_CALL_END.payload.ended_at },
+      });
+      return event;
+    };
+    // call.transferred is unknown (the last stage), yet MyOperator sent it before the end of the same second.
+    const session = buildCallSession(
+      '15.1776150631.3054',
+      [at('call.end', 7), at('call.transferred', 6), at('call.initiated', 1)].map(
+        (event) => toSessionRecord(event).record,
+      ),
+    );
+    expect(session.events.map((event) => event.name)).toEqual(['incoming_call', 'unknown', 'call_finished']);
+  });
+
+  it('keeps the sequence in the record, and a retry with a later timestamp under the same identity', () => {
+    const first = toSessionRecord(buildCallEvent(V2_CALL_END));
+    const retry = toSessionRecord(buildCallEvent({ ...V2_CALL_END, timestamp: '2026-04-15T07:12:20.902114Z' }));
+    expect([first.id, first.record.sequence, first.record.at]).toEqual([
+      'v2:7a41d0c2-58e3-4f19-b6d2-0e9c3a7b5611',
+      5,
+      Date.parse('2026-04-14T07:12:20Z'),
+    ]);
+    expect(retry).toEqual({ ...first, record: { ...first.record, receivedAt: retry.record.receivedAt } });
+  });
+
+  it('records a disposition without a sequence, at the end of its call, after the events that have one', () => {
+    const record = toSessionRecord(buildCallEvent(V2_DISPOSITION)).record;
+    const end = toSessionRecord(buildCallEvent(V2_CALL_END)).record;
+    expect([Object.hasOwn(record, 'sequence'), record.at]).toEqual([false, end.at]);
+    const session = buildCallSession('15.1776150631.3054', [record, end]);
+    expect(session.events.map((event) => event.name)).toEqual(['call_finished', 'disposition']);
+  });
+
+  it('never makes a session of a WhatsApp event: it has no uid', async () => {
+    const calls = new CallEvents();
+    const event = buildCallEvent({ ...V2_CALL_END, channel: 'whatsapp', event_type: 'message.received' });
+    await calls.receive(event);
+    expect([event.uid, await calls.getSession('15.1776150631.3054')]).toEqual([null, null]);
   });
 });

@@ -84,6 +84,25 @@ export function handlerNarrowing(calls: CallEvents, event: CallEvent): void {
   const result: Promise<ReceiveResult> = calls.receive(event);
   use(result);
 
+  // The rows of the call-state table for Webhook v2: the IVR greeting and WhatsApp events have handlers of their own.
+  calls.onIvrStarted((ivr) => {
+    const name: 'ivr_started' = ivr.name;
+    use(name);
+  });
+  calls.onMessage((message) => {
+    assertType<Equal<typeof message, CallEvent<'message'>>>(true);
+    const sequence: number | null = message.sequence;
+    use(sequence);
+  });
+  calls.on(['disposition', 'message'], (event) => {
+    const name: 'disposition' | 'message' = event.name;
+    use(name);
+  });
+  assertType<Equal<Extract<CallEventName, 'ivr_started' | 'message'>, 'ivr_started' | 'message'>>(true);
+
+  // @ts-expect-error -- a handler for call_finished events is not a handler for WhatsApp events
+  calls.onMessage((finished: CallEvent<'call_finished'>) => finished.name);
+
   // @ts-expect-error -- a handler for call_finished events is not a handler for user_answered events
   calls.onUserAnswered((finished: CallEvent<'call_finished'>) => finished.name);
 

@@ -77,10 +77,60 @@ describe('the lifecycle columns of the call-state table', () => {
     expect(new Set(stages).size).toBe(CALL_EVENTS.length);
   });
 
-  it('orders a call the way it happens: start, dialing, answer, end, summary', () => {
+  it('orders a call the way it happens: start, IVR, dialing, answer, end, summary, disposition', () => {
     const stage = (name: string): number => CALL_EVENTS.find((entry) => entry.name === name)!.stage;
-    expect(['incoming_call', 'dialing_users', 'user_answered', 'call_finished', 'call_summary'].map(stage)).toEqual([
-      0, 3, 4, 7, 8,
+    const order = [
+      'incoming_call',
+      'ivr_started',
+      'dialing_users',
+      'user_answered',
+      'call_finished',
+      'call_summary',
+      'disposition',
+    ].map(stage);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(new Set(order).size).toBe(order.length);
+  });
+
+  it('puts the IVR greeting between the call coming in and its agents being dialled', () => {
+    expect(callEventDefinition('ivr_started')).toEqual({
+      name: 'ivr_started',
+      callState: null,
+      v2EventTypes: ['call.ivr_started'],
+      stage: 1,
+      endsCall: false,
+      handler: 'onIvrStarted',
+      description: 'The IVR greeting started playing to the caller (Webhook v2)',
+      callTypes: 'Incoming',
+    });
+    expect(callEventDefinition('incoming_call').stage).toBeLessThan(callEventDefinition('ivr_started').stage);
+    expect(callEventDefinition('ivr_started').stage).toBeLessThan(callEventDefinition('dialing_users').stage);
+  });
+
+  it('gives WhatsApp events on the v2 endpoint a row of their own that is no call state and ends no call', () => {
+    expect(callEventDefinition('message')).toMatchObject({
+      callState: null,
+      endsCall: false,
+      handler: 'onMessage',
+      description: 'A WhatsApp event on the same Webhook v2 endpoint: acknowledged, never a call',
+    });
+    expect(callEventDefinition('message').v2EventTypes).toEqual([
+      'message.received',
+      'message.sent',
+      'message.read',
+      'message.delivered',
+      'message.failed',
+      'message.link_tracking',
+      'conversation.assign',
+      'conversation.close',
+    ]);
+  });
+
+  it("takes both of MyOperator's spellings of the disposition event, and the panel's label", () => {
+    expect(callEventDefinition('disposition').v2EventTypes).toEqual([
+      'call.disposition',
+      'disposition',
+      'disposition.submitted',
     ]);
   });
 

@@ -38,6 +38,13 @@ describe('detectFormat()', () => {
     it('takes v2 before the after-call log', () => {
       expect(detectFormat({ event_type: 'call.summary', _ld: [] })).toBe('v2');
     });
+
+    it.each(['event_id', 'session_id', 'event_sequence', 'system_identifier', 'customer_identifier'])(
+      'takes an envelope without event_type as v2 by its %s, although company_id is an in-call key',
+      (key) => {
+        expect(detectFormat({ [key]: 'x', company_id: 'c1' })).toBe('v2');
+      },
+    );
   });
 
   describe('with a missed after-call log that carries little', () => {
@@ -77,6 +84,19 @@ describe('normalizePayload()', () => {
         'call_summary',
         'call_summary',
       ]);
+    });
+  });
+
+  describe('with a WhatsApp envelope that lost its event_type', () => {
+    it('accepts it as a v2 message by its channel, never as an in-call log', () => {
+      const event = normalizePayload({
+        event_id: 'wa-1',
+        company_id: 'c1',
+        channel: 'whatsapp',
+        session_id: 'conv_1',
+        payload: 'not a call',
+      });
+      expect([event.format, event.name, event.uid, event.id]).toEqual(['v2', 'message', null, 'wa-1']);
     });
   });
 

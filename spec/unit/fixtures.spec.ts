@@ -11,7 +11,13 @@ import {
   buildInCallLog,
   buildV2Event,
   IN_CALL_LOG,
+  V2_CALL_ANSWERED,
+  V2_CALL_END,
   V2_CALL_SUMMARY,
+  V2_CALL_SUMMARY_HUNT,
+  V2_CALL_SUMMARY_OBD,
+  V2_DISPOSITION,
+  V2_WHATSAPP_MESSAGE,
 } from '../../lib/testing';
 
 function readFixture(name: string): unknown {
@@ -28,6 +34,12 @@ const FIXTURES = [
   ['IN_CALL_LOG', IN_CALL_LOG, 'incall-v1-seed.json'],
   ['AFTER_CALL_LOG', AFTER_CALL_LOG, 'aftercall-v1-doc.json'],
   ['V2_CALL_SUMMARY', V2_CALL_SUMMARY, 'v2-call-summary-doc.json'],
+  ['V2_CALL_ANSWERED', V2_CALL_ANSWERED, 'v2-call-answered.json'],
+  ['V2_CALL_END', V2_CALL_END, 'v2-call-end.json'],
+  ['V2_CALL_SUMMARY_HUNT', V2_CALL_SUMMARY_HUNT, 'v2-call-summary-hunt.json'],
+  ['V2_CALL_SUMMARY_OBD', V2_CALL_SUMMARY_OBD, 'v2-call-summary-obd.json'],
+  ['V2_DISPOSITION', V2_DISPOSITION, 'v2-disposition.json'],
+  ['V2_WHATSAPP_MESSAGE', V2_WHATSAPP_MESSAGE, 'v2-whatsapp-message.json'],
 ] as const;
 
 describe('the testing fixtures', () => {
@@ -40,6 +52,10 @@ describe('the testing fixtures', () => {
       const all = containers(fixture);
       expect(all.length).toBeGreaterThan(1);
       expect(all.filter((item) => !Object.isFrozen(item))).toEqual([]);
+    });
+
+    it('is accepted by normalizePayload() as the format its file name says', () => {
+      expect(buildCallEvent(fixture).format).toBe(file.startsWith('v2') ? 'v2' : file.split('-').slice(0, 2).join('-'));
     });
 
     it('cannot be changed', () => {
@@ -109,7 +125,7 @@ describe('buildCallEvent()', () => {
       false,
     ]);
     event.users.push('x');
-    expect(buildCallEvent().users).toEqual(['918586848544']);
+    expect(buildCallEvent().users).toEqual(['+918586848544']);
   });
 
   it('uses the given receivedAt and options', () => {

@@ -30,10 +30,11 @@ describe('normalizeInCallLog()', () => {
         status: null,
         caller: { raw: '919711636496', e164: '+919711636496', national: '9711636496', countryCode: '91' },
         serviceNumber: null,
-        users: ['918586848544'],
+        users: ['+918586848544'],
         userPhoneNumber: null,
         createdAt: new Date('2020-08-01T08:35:56Z'),
         callTime: new Date('2020-08-01T08:35:56Z'),
+        sequence: null,
         referenceId: 'fd771ed0-d3d1-11ea-935a-9a5b7644c4f0',
         clientRefId: 'fdfdfdf',
         publicIvrId: '5ee9a795b318a786',
@@ -127,9 +128,32 @@ describe('normalizeInCallLog()', () => {
   });
 
   describe('with users as a comma-separated string', () => {
-    it('splits them into a list', () => {
+    it('splits them into a list of E.164 numbers', () => {
       const event = buildCallEvent(buildInCallLog({ users: '918586848544, 918586848545' }));
-      expect(event.users).toEqual(['918586848544', '918586848545']);
+      expect(event.users).toEqual(['+918586848544', '+918586848545']);
+    });
+  });
+
+  describe('with users in the forms MyOperator and form decoders send', () => {
+    it('reads each as E.164 with the default country code, and lists a number once', () => {
+      const event = buildCallEvent(
+        buildInCallLog({ users: ['918586848544', '8586848544', ' 918586848544', '+919810012345', 9820054321] }),
+      );
+      expect(event.users).toEqual(['+918586848544', '+919810012345', '+919820054321']);
+    });
+
+    it('keeps a value that is no phone number as sent, and leaves out empty ones', () => {
+      const event = buildCallEvent(buildInCallLog({ users: ['ext-10', '', '  ', null, '10'] }));
+      expect(event.users).toEqual(['ext-10', '10']);
+    });
+
+    it('reads a number without a country code with defaultCountryCode', () => {
+      const event = buildCallEvent(buildInCallLog({ users: ['4155550123'] }), { defaultCountryCode: '1' });
+      expect(event.users).toEqual(['+14155550123']);
+    });
+
+    it('gives no agents: the in-call log names numbers only', () => {
+      expect(buildCallEvent(buildInCallLog({ users: ['918586848544'] })).agents).toEqual([]);
     });
   });
 
