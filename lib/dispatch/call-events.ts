@@ -373,7 +373,7 @@ export class CallEvents {
     if (record.stalledInterval !== undefined) {
       workOptions.stalledInterval = integerOption(factory, 'stalledInterval', record.stalledInterval, 0, 1);
     }
-    const worker = queue.work((job) => this.#track(this.#process(job)), workOptions);
+    const worker = queue.work((job) => this.#track(this.#handleJob(job)), workOptions);
     this.#workers.add(worker);
     return {
       close: async () => {
@@ -384,7 +384,7 @@ export class CallEvents {
   }
 
   /** One queued event in a worker: its session from the store, then its handlers; a failure rejects (a retry). */
-  async #process(job: CallQueueJob): Promise<void> {
+  async #handleJob(job: CallQueueJob): Promise<void> {
     const event = deserializeCallEvent(job.data.event);
     const config = this.#config;
     const chosenKey = config.dedupeKey === null ? null : config.dedupeKey(event);
