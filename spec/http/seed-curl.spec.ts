@@ -3,17 +3,9 @@
 
 import { execFile } from 'node:child_process';
 
-import express from 'express';
-
-import {
-  CallEvents,
-  myOperatorWebhook,
-  type CallEvent,
-  type CallEventHandlerMethod,
-  type MyOperatorWebhookOptions,
-} from '../../lib';
+import { CallEvents, type CallEvent, type CallEventHandlerMethod, type MyOperatorWebhookOptions } from '../../lib';
 import seedLog from '../fixtures/incall-v1-seed.json';
-import { listen } from '../helpers/app';
+import { ADAPTERS, serveAdapter, type AdapterName } from '../helpers/adapters';
 import { PRINTED_CALL_LOG, printedCallLog } from '../helpers/seed';
 
 interface CurlResult {
@@ -80,7 +72,7 @@ interface Endpoint {
 }
 
 /** The webhook at /webhook.php (the docs' path) on 127.0.0.1, with every typed handler recording. */
-async function serveWebhook(options: Omit<MyOperatorWebhookOptions, 'calls'>): Promise<Endpoint> {
+async function serveWebhook(adapter: AdapterName, options: Omit<MyOperatorWebhookOptions, 'calls'>): Promise<Endpoint> {
   const calls = new CallEvents({ logger: false });
   const fired: Fired = [];
   for (const method of HANDLER_METHODS) {
@@ -88,16 +80,15 @@ async function serveWebhook(options: Omit<MyOperatorWebhookOptions, 'calls'>): P
       fired.push([method, event]);
     });
   }
-  const app = express();
-  app.use('/webhook.php', myOperatorWebhook({ ...options, calls }));
-  const server = await listen(app);
-  return { url: `${server.origin}/webhook.php`, fired, close: () => server.close() };
+  const server = await serveAdapter(adapter, '/webhook.php', { ...options, calls });
+  return { url: server.url, fired, close: () => server.close() };
 }
 
 let endpoint: Endpoint | null = null;
+let adapterInUse: AdapterName = 'express';
 
 async function open(options: Omit<MyOperatorWebhookOptions, 'calls'>): Promise<Endpoint> {
-  endpoint = await serveWebhook(options);
+  endpoint = await serveWebhook(adapterInUse, options);
   return endpoint;
 }
 
@@ -109,8 +100,9 @@ afterEach(async () => {
 const CHALLENGE = 'Basic realm="MyOperator webhook"';
 const UNAUTHORIZED = { error: { code: 'unauthorized', message: 'Missing or invalid credentials' } };
 
-describe("the seed documents' curl commands", () => {
+describe.each(ADAPTERS)("the seed documents' curl commands, through the %s adapter", (adapter) => {
   beforeAll(async () => {
+    adapterInUse = adapter;
     const version = await new Promise<string>((resolve, reject) => {
       execFile('curl', ['--version'], { encoding: 'utf8' }, (error, stdout) => {
         if (error) reject(new Error('these specs need the curl binary on PATH (apt-get install curl)'));
