@@ -23,6 +23,12 @@ const API_NAMES = [
   'MyOperatorWebhookError',
   'MemoryStore',
   'RedisStore',
+  'myOperatorNodeHandler',
+  'myOperatorFetchHandler',
+  'withCallEvent',
+  'HandlerError',
+  'StoreError',
+  'QueueError',
 ];
 
 interface RunResult {
@@ -299,6 +305,62 @@ interface Consumer {
   dir: string;
 }
 
+/** Without Express installed: the node:http handler and the fetch entry serve the seed's log. */
+const NO_EXPRESS_CJS = `
+const http = require('node:http');
+let expressInstalled = true;
+try {
+  require.resolve('express');
+} catch {
+  expressInstalled = false;
+}
+const { CallEvents, myOperatorNodeHandler } = require('myoperator-webhooks');
+const fetchEntry = require('myoperator-webhooks/fetch');
+const { IN_CALL_LOG, buildWebhookRequest } = require('myoperator-webhooks/testing');
+
+(async () => {
+  const fired = [];
+  const calls = new CallEvents({ logger: false });
+  calls.onIncomingCall((event) => fired.push(event.uid));
+  const server = http.createServer(myOperatorNodeHandler({ auth: { headers: ['x-token: s3cret'] }, calls, path: '/hook' }));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const built = buildWebhookRequest(IN_CALL_LOG, { headers: ['x-token: s3cret'] });
+  const response = await fetch('http://127.0.0.1:' + server.address().port + '/hook', {
+    method: 'POST',
+    headers: built.headers,
+    body: built.body,
+  });
+  const node = [response.status, await response.json()];
+  server.close();
+  const fetchCalls = new fetchEntry.CallEvents({ logger: false });
+  const handler = fetchEntry.myOperatorFetchHandler({ auth: false, calls: fetchCalls });
+  const answer = await handler(new Request('http://localhost/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(IN_CALL_LOG) }));
+  const loadedExpress = Object.keys(require.cache).some((file) => /node_modules[\\/]express[\\/]/.test(file));
+  console.log(JSON.stringify({ expressInstalled, loadedExpress, node, fired, fetch: [answer.status, await answer.json()] }));
+})().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
+
+/** A consumer with the tarball alone: no Express, no ioredis, no bullmq. */
+async function createBareConsumer(): Promise<string> {
+  const dir = join(work, 'consumer-no-express');
+  await mkdir(dir);
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer-no-express', version: '1.0.0', private: true }),
+  );
+  await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=peer', '--prefix', dir, tarball],
+    dir,
+  );
+  await writeFile(join(dir, 'no-express.cjs'), NO_EXPRESS_CJS.trimStart());
+  return dir;
+}
+
+let bareConsumer = '';
 let work = '';
 let tarball = '';
 let packedFiles: string[] = [];
@@ -358,7 +420,8 @@ beforeAll(async () => {
   tarball = join(work, packed.filename);
   packedFiles = packed.files.map((file) => file.path);
   // Both consumers at once: the installs mostly wait on the network and the disk.
-  const created = await Promise.all([createConsumer(4), createConsumer(5)]);
+  const [bare, ...created] = await Promise.all([createBareConsumer(), createConsumer(4), createConsumer(5)]);
+  bareConsumer = bare;
   for (const each of created) consumers.set(each.major, each);
 });
 
@@ -367,6 +430,17 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
+  it('serves the node:http and Fetch handlers in a project where Express is not installed', async () => {
+    const result = await runScript(bareConsumer, 'no-express.cjs');
+    expect(result).toEqual({
+      expressInstalled: false,
+      loadedExpress: false,
+      node: [200, { ok: true }],
+      fired: ['n2.1596270949.2175190'],
+      fetch: [200, { ok: true }],
+    });
+  });
+
   it('holds the built entry points, the bin and the docs, and no sources or specs', () => {
     expect(packedFiles).toEqual(
       expect.arrayContaining([

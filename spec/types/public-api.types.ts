@@ -1,6 +1,8 @@
 // A compile-only test of the public typing, checked by `tsc -p tsconfig.json` (jest does not run it): what must
 // compile compiles, and every `@ts-expect-error` marks a misuse the types must refuse (an unneeded one fails tsc).
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import express, { type Request, type Response } from 'express';
 
 import {
@@ -8,16 +10,23 @@ import {
   CallEvents,
   mapQueryParams,
   myOperatorWebhook,
+  myOperatorFetchHandler,
+  myOperatorNodeHandler,
   parseMyOperatorBody,
+  withCallEvent,
   type CallEvent,
   type CallEventHandler,
   type CallEventName,
   type CallEventRequest,
   type CallEventsError,
+  type MyOperatorDispatchResult,
   type PhoneNumber,
   type ReceiveResult,
   type Unsubscribe,
 } from '../../lib';
+
+type Request_ = globalThis.Request;
+type Response_ = globalThis.Response;
 
 /** `true` only when A and B are assignable both ways. */
 type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -44,6 +53,38 @@ export function requestAugmentation(): void {
 
   const handle = (req: CallEventRequest): CallEventName => req.callEvent.name;
   use(handle);
+
+  // A route handler typed with CallEventRequest compiles through withCallEvent() ...
+  app.post(
+    '/typed',
+    parseMyOperatorBody(),
+    withCallEvent((req, res) => res.json({ uid: req.callEvent.uid })),
+  );
+  // ... and not directly: strictFunctionTypes forbids it, which is why withCallEvent() exists.
+  // @ts-expect-error a CallEventRequest handler is not a RequestHandler
+  app.post('/direct', parseMyOperatorBody(), (req: CallEventRequest, res: Response) => res.json(req.callEvent.uid));
+
+  // What respond: 'next' leaves for the app is typed.
+  app.all('/next', parseMyOperatorBody(), new CallEvents().middleware({ respond: 'next' }), (_req, res) => {
+    const result: MyOperatorDispatchResult | undefined = res.locals.myOperator;
+    res.status(result?.pending === true ? 202 : 200).end();
+  });
+}
+
+export function otherAdapters(calls: CallEvents): void {
+  const node: (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void =
+    myOperatorNodeHandler({
+      auth: false,
+      calls,
+      path: '/hook',
+    });
+  const web: (request: Request_) => Promise<Response_> = myOperatorFetchHandler({ auth: false, calls });
+  calls.onAny((_event, ctx) => {
+    // ctx.req is the adapter's request: Express's, Node's or the Fetch API's.
+    const req: Request | IncomingMessage | Request_ | undefined = ctx.req;
+    use(req);
+  });
+  use(node, web);
 }
 
 export function handlerNarrowing(calls: CallEvents, event: CallEvent): void {
