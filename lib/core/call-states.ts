@@ -23,6 +23,11 @@ export interface CallEventDefinition {
    * only after a call (the summary, the disposition).
    */
   readonly endsCall: boolean;
+  /**
+   * Whether the event is about a call: `false` for the WhatsApp events that share a Webhook v2 endpoint, which
+   * reach only their own handlers (`onMessage`), never `onAny` nor a call session.
+   */
+  readonly ofCall: boolean;
   /** The `CallEvents` method that registers a handler for this event. */
   readonly handler: `on${string}`;
   /** What the event means, as MyOperator documents it. */
@@ -42,6 +47,7 @@ export const CALL_EVENTS = [
     v2EventTypes: ['call.initiated'],
     stage: 0,
     endsCall: false,
+    ofCall: true,
     handler: 'onIncomingCall',
     description: 'Incoming call on server',
     callTypes: 'OBD + incoming',
@@ -52,6 +58,7 @@ export const CALL_EVENTS = [
     v2EventTypes: ['call.end', 'call.ended'],
     stage: 8,
     endsCall: true,
+    ofCall: true,
     handler: 'onCallFinished',
     description: 'Call finished',
     callTypes: 'OBD + incoming',
@@ -62,6 +69,7 @@ export const CALL_EVENTS = [
     v2EventTypes: [],
     stage: 2,
     endsCall: false,
+    ofCall: true,
     handler: 'onClickToCallInitiated',
     description: 'Call initiated by user to customer',
     callTypes: 'Click to call',
@@ -72,6 +80,7 @@ export const CALL_EVENTS = [
     v2EventTypes: [],
     stage: 3,
     endsCall: true,
+    ofCall: true,
     handler: 'onFirstPartyNoAnswer',
     description: 'First party no answer',
     callTypes: 'OBD',
@@ -82,6 +91,7 @@ export const CALL_EVENTS = [
     v2EventTypes: ['call.dial_begin'],
     stage: 4,
     endsCall: false,
+    ofCall: true,
     handler: 'onDialingUsers',
     description: 'Dialing users',
     callTypes: 'OBD + incoming',
@@ -92,6 +102,7 @@ export const CALL_EVENTS = [
     v2EventTypes: ['call.answered', 'call.responded'],
     stage: 5,
     endsCall: false,
+    ofCall: true,
     handler: 'onUserAnswered',
     description: 'User answered',
     callTypes: 'OBD + incoming',
@@ -102,6 +113,7 @@ export const CALL_EVENTS = [
     v2EventTypes: [],
     stage: 6,
     endsCall: true,
+    ofCall: true,
     handler: 'onClientRejected',
     description: 'Client rejected the call',
     callTypes: 'Click to call',
@@ -112,6 +124,7 @@ export const CALL_EVENTS = [
     v2EventTypes: [],
     stage: 7,
     endsCall: true,
+    ofCall: true,
     handler: 'onNoAnswer',
     description: 'No user picked the call (no answer)',
     callTypes: 'Click to call',
@@ -122,6 +135,7 @@ export const CALL_EVENTS = [
     v2EventTypes: ['call.ivr_started'],
     stage: 1,
     endsCall: false,
+    ofCall: true,
     handler: 'onIvrStarted',
     description: 'The IVR greeting started playing to the caller (Webhook v2)',
     callTypes: 'Incoming',
@@ -132,6 +146,7 @@ export const CALL_EVENTS = [
     v2EventTypes: ['call.summary'],
     stage: 9,
     endsCall: true,
+    ofCall: true,
     handler: 'onCallSummary',
     description: 'The whole call log, sent once after the call (after-call webhook, v2 call.summary)',
     callTypes: 'All',
@@ -142,6 +157,7 @@ export const CALL_EVENTS = [
     v2EventTypes: ['call.disposition', 'disposition', 'disposition.submitted'],
     stage: 10,
     endsCall: true,
+    ofCall: true,
     handler: 'onDisposition',
     description: 'An agent set the disposition of a call (Webhook v2)',
     callTypes: 'All',
@@ -161,6 +177,7 @@ export const CALL_EVENTS = [
     ],
     stage: 11,
     endsCall: false,
+    ofCall: false,
     handler: 'onMessage',
     description: 'A WhatsApp event on the same Webhook v2 endpoint: acknowledged, never a call',
     callTypes: 'None (WhatsApp)',
@@ -171,6 +188,7 @@ export const CALL_EVENTS = [
     v2EventTypes: [],
     stage: 12,
     endsCall: false,
+    ofCall: true,
     handler: 'onUnknown',
     description: 'A call state or event type this version does not know (accepted, never rejected)',
     callTypes: 'Any',
@@ -218,6 +236,11 @@ export function callEventNameForV2Type(eventType: unknown): CallEventName {
 /** Whether a string is one of the known event names. */
 export function isCallEventName(value: unknown): value is CallEventName {
   return typeof value === 'string' && byName.has(value);
+}
+
+/** Whether an event name is about a call (`onAny` hears it); `false` for WhatsApp events and for unknown names. */
+export function isCallEventOfCall(name: unknown): boolean {
+  return typeof name === 'string' && byName.get(name)?.ofCall === true;
 }
 
 /** The table row of an event name. */

@@ -6,6 +6,7 @@ import type { CallEvent } from '../core/call-event';
 import {
   CALL_EVENTS,
   callEventDefinition,
+  isCallEventOfCall,
   type CallEventHandlerMethod,
   type CallEventName,
   type CallEventNameOf,
@@ -78,6 +79,7 @@ const QUEUED: ReceiveResult = Object.freeze({ duplicate: false, queued: true });
 const DUPLICATE_QUEUED: ReceiveResult = Object.freeze({ duplicate: true, queued: false });
 const RAN_HERE: ReceiveResult = Object.freeze({ duplicate: false, queued: false });
 const NO_FAILURES: readonly unknown[] = Object.freeze([]);
+const NO_HANDLERS: readonly CallEventHandler[] = Object.freeze([]);
 
 /** A handler's failure, boxed: a handler may throw `undefined`. */
 interface Failure {
@@ -303,7 +305,8 @@ export class CallEvents {
     observation: EventObservation,
   ): Promise<readonly unknown[]> {
     const own = this.#registry.handlersOf(event.name);
-    const any = this.#registry.anyHandlers;
+    // onAny handlers hear every call event; WhatsApp events on the same endpoint reach only onMessage.
+    const any = isCallEventOfCall(event.name) ? this.#registry.anyHandlers : NO_HANDLERS;
     if (own.length + any.length === 0) return NO_FAILURES;
     const context = new HandlerContext(ctx, event.uid, records);
     // Every handler starts before any is awaited: they run concurrently, and one cannot hold up the others.

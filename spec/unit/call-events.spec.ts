@@ -117,16 +117,22 @@ describe('CallEvents', () => {
   });
 
   describe('with onAny()', () => {
-    it('fires for every event', async () => {
+    it('fires for every call event, and not for WhatsApp events (only onMessage hears those)', async () => {
       const calls = dispatcher();
       const seen: CallEventName[] = [];
+      const messages: CallEventName[] = [];
       calls.onAny((event) => {
         seen.push(event.name);
+      });
+      calls.onMessage((event) => {
+        messages.push(event.name);
       });
 
       for (const row of CALL_EVENTS) await calls.receive(eventNamed(row.name));
 
-      expect(seen).toEqual(CALL_EVENTS.map((row) => row.name));
+      expect(seen).toEqual(CALL_EVENTS.filter((row) => row.ofCall).map((row) => row.name));
+      expect(seen).not.toContain('message');
+      expect(messages).toEqual(['message']);
     });
 
     it('fires alongside the event’s own handlers', async () => {

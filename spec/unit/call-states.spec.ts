@@ -99,6 +99,7 @@ describe('the lifecycle columns of the call-state table', () => {
       v2EventTypes: ['call.ivr_started'],
       stage: 1,
       endsCall: false,
+      ofCall: true,
       handler: 'onIvrStarted',
       description: 'The IVR greeting started playing to the caller (Webhook v2)',
       callTypes: 'Incoming',
@@ -111,6 +112,7 @@ describe('the lifecycle columns of the call-state table', () => {
     expect(callEventDefinition('message')).toMatchObject({
       callState: null,
       endsCall: false,
+      ofCall: false,
       handler: 'onMessage',
       description: 'A WhatsApp event on the same Webhook v2 endpoint: acknowledged, never a call',
     });
