@@ -105,14 +105,18 @@ export function answeredLegIndex(legs: readonly AgentLeg[], answeredEvent: boole
 }
 
 /**
- * The agent fields from a call's legs: every agent of every leg, each once, in leg order; `users` from their
- * numbers; the answering leg's ({@link answeredLegIndex}) number as `userPhoneNumber`; the answering (else the
- * last) leg's dial status.
+ * The agent fields from a call's legs: every agent of every leg, each once: the answering leg's
+ * ({@link answeredLegIndex}) agents first (so `agents[0]` and `users[0]` are who answered, on a hunt too), then
+ * the others in leg order; `users` from their numbers; the answering leg's number as `userPhoneNumber`; the
+ * answering (else the last) leg's dial status.
  */
 export function readAgentLegs(legs: readonly AgentLeg[], answeredEvent: boolean): AgentFields {
-  const answeredLeg = legs[answeredLegIndex(legs, answeredEvent)];
+  const answeredIndex = answeredLegIndex(legs, answeredEvent);
+  const answeredLeg = legs[answeredIndex];
+  const ordered =
+    answeredLeg === undefined ? legs : [answeredLeg, ...legs.filter((_, index) => index !== answeredIndex)];
   const agents = uniqueBy(
-    legs.flatMap((leg) => leg.agents),
+    ordered.flatMap((leg) => leg.agents),
     agentKey,
   );
   return {

@@ -78,6 +78,10 @@ describe.each(ADAPTERS)('the webhook contract through the %s adapter', (adapter:
     calls.onAny((event) => {
       seen.push(event);
     });
+    // WhatsApp events reach only onMessage.
+    calls.onMessage((event) => {
+      seen.push(event);
+    });
     served = await serveAdapter(adapter, PATH, { auth: { headers: [HEADER] }, calls, ...options });
     return { url: served.url, calls };
   }

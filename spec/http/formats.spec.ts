@@ -190,7 +190,7 @@ describe('myOperatorWebhook() with more formats', () => {
         event.agents.map((agent) => agent.name),
         event.userPhoneNumber,
         event.serviceNumber,
-      ]).toEqual(['onCallSummary', ['Priya Sharma', 'Sumit'], '+918586848544', '+918069458221']);
+      ]).toEqual(['onCallSummary', ['Sumit', 'Priya Sharma'], '+918586848544', '+918069458221']);
     });
 
     it('fires onCallSummary for an OBD call with its client_ref_id, ref_id and job id', async () => {
@@ -230,7 +230,8 @@ describe('myOperatorWebhook() with more formats', () => {
 
       const answered = fired.filter(([handler]) => handler === 'onUserAnswered').map(([, event]) => event);
       expect(answered.map((event) => [event.agents.map((agent) => agent.phone?.e164), event.userPhoneNumber])).toEqual([
-        [agents.map((agent) => agent.phone), agents[1]!.phone],
+        // The agent who answered first, then the one who missed.
+        [[agents[1]!.phone, agents[0]!.phone], agents[1]!.phone],
       ]);
       expect(fired.map(([handler]) => handler)).toEqual([
         'onIncomingCall',

@@ -251,7 +251,7 @@ describe('normalizeAfterCallLog()', () => {
   });
 
   describe('with several legs and agents', () => {
-    it('lists each agent once, in order, and answers with the agent of the answered leg', () => {
+    it("lists each agent once, the answering leg's first, and answers with the agent of the answered leg", () => {
       const ravi = { _id: 'r1', _na: 'Ravi', _em: '', _ex: '11', _ct: '9811111111', _nr: '+919811111111' };
       const sumit = ((sample()._ld as Log[])[0]!._rr as Log[])[0]!;
       const event = normalize(
@@ -264,11 +264,11 @@ describe('normalizeAfterCallLog()', () => {
         }),
       );
       expect(event.agents.map((agent) => [agent.id, agent.name, agent.email])).toEqual([
-        ['r1', 'Ravi', null],
         ['5cd40f6556f2f124', 'Sumit', 'sumit.arya@myoperator.co'],
+        ['r1', 'Ravi', null],
       ]);
       expect([event.users, event.userPhoneNumber, event.dialStatus]).toEqual([
-        ['+919811111111', '+918586848544'],
+        ['+918586848544', '+919811111111'],
         '8586848544',
         'ANSWER',
       ]);

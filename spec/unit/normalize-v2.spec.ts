@@ -123,10 +123,10 @@ describe('normalizeV2Event()', () => {
       expect(event.recording).toEqual({ filename: '7b8aff-v2.mp3', url: null });
     });
 
-    it('lists the agents of the agent legs, with no numbers to give as users, and the answered dial status', () => {
+    it('lists the agents of the agent legs, the one who answered first, with no numbers to give as users', () => {
       expect(event.agents).toEqual([
-        { id: null, name: 'Agent1 Name', email: null, extension: '10', phone: null },
         { id: null, name: 'Agent2 Name', email: null, extension: '15', phone: null },
+        { id: null, name: 'Agent1 Name', email: null, extension: '10', phone: null },
       ]);
       expect([event.dialStatus, event.users, event.userPhoneNumber]).toEqual(['ANSWER', [], null]);
     });
@@ -257,8 +257,9 @@ describe('normalizeV2Event()', () => {
   describe('with the call.summary of a hunt: one agent BUSY, the next answered', () => {
     const event = normalize(fixture('v2-call-summary-hunt.json'));
 
-    it('lists both agents from their agent objects, in leg order', () => {
+    it('lists both agents from their agent objects, the one who answered first, then the busy one', () => {
       expect(event.agents).toEqual([
+        SUMIT,
         {
           id: '5cd40f6556f2f131',
           name: 'Priya Sharma',
@@ -266,9 +267,8 @@ describe('normalizeV2Event()', () => {
           extension: '11',
           phone: phone('+919810012345'),
         },
-        SUMIT,
       ]);
-      expect(event.users).toEqual(['+919810012345', '+918586848544']);
+      expect(event.users).toEqual(['+918586848544', '+919810012345']);
     });
 
     it('names the agent who answered, not the busy one', () => {
@@ -581,7 +581,8 @@ describe('normalizeV2Event()', () => {
         { type: 'agent', phone_number: 9810012345, dial_status: 'BUSY' },
         { type: 'agent', phone_number: ' 918586848544', dial_status: 'ANSWER' },
       );
-      expect(event.users).toEqual(['+919810012345', '+918586848544']);
+      // The answering leg's agent first.
+      expect(event.users).toEqual(['+918586848544', '+919810012345']);
     });
 
     it('reads the type in any case, and never counts the customer leg as an agent', () => {
@@ -671,7 +672,7 @@ describe('normalizeV2Event()', () => {
           ),
         ),
       );
-      expect([event.userPhoneNumber, event.users]).toEqual(['+918586848544', ['+919810012345', '+918586848544']]);
+      expect([event.userPhoneNumber, event.users]).toEqual(['+918586848544', ['+918586848544', '+919810012345']]);
     });
 
     it('names nobody on another event whose legs do not say who answered', () => {
