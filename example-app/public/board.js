@@ -299,10 +299,24 @@
     return item;
   }
 
+  /** phone -> { key, node }: an agent's row is rebuilt only when what it shows changed. */
+  const renderedAgents = new Map();
+
+  function agentNode(agent) {
+    const key = JSON.stringify(agent);
+    const known = renderedAgents.get(agent.phone);
+    if (known && known.key === key) return known.node;
+    const node = agentItem(agent);
+    renderedAgents.set(agent.phone, { key, node });
+    return node;
+  }
+
   function renderAgents() {
     const list = byTestId('agents');
     const rows = agentOrder.map((phone) => agents.get(phone)).filter(Boolean);
-    list.replaceChildren(...rows.map(agentItem));
+    const nodes = rows.map(agentNode);
+    const same = nodes.length === list.children.length && nodes.every((node, i) => list.children[i] === node);
+    if (!same) list.replaceChildren(...nodes);
     const count = (state) => rows.filter((agent) => agent.state === state).length;
     byTestId('agents-summary').textContent =
       rows.length === 0 ? '' : `${count('talking')} talking · ${count('ringing')} ringing · ${count('free')} free`;

@@ -125,19 +125,21 @@ describe('npm run demo, its output not a terminal', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('data-testid="agents-panel"');
     const before = await getJson<Stats>(`${demo.base}/api/stats`);
-    expect(before.calls).toBeGreaterThanOrEqual(2);
-    // Calls are moving: more webhooks a few seconds later, from more than one caller, to more than one agent.
-    const deadline = Date.now() + 15_000;
+    expect(before.calls).toBeGreaterThanOrEqual(1);
+    // Calls are moving: more webhooks and more calls a few seconds later, from more than one caller.
+    const deadline = Date.now() + 20_000;
     let after = before;
-    while (after.webhooks <= before.webhooks && Date.now() < deadline) {
+    while ((after.webhooks <= before.webhooks || after.calls < 2) && Date.now() < deadline) {
       await sleep(500);
       after = await getJson<Stats>(`${demo.base}/api/stats`);
     }
     expect(after.webhooks).toBeGreaterThan(before.webhooks);
+    expect(after.calls).toBeGreaterThanOrEqual(2);
     const { calls } = await getJson<{ calls: Array<{ caller: string }> }>(`${demo.base}/api/calls`);
     expect(new Set(calls.map((call) => call.caller)).size).toBeGreaterThanOrEqual(2);
     const { agents } = await getJson<{ agents: unknown[] }>(`${demo.base}/api/agents`);
     expect(agents.length).toBeGreaterThanOrEqual(2);
+    expect(exitedEarly).toBe(false);
 
     const stopping = Date.now();
     demo.child.kill('SIGTERM');
