@@ -365,7 +365,7 @@ describe('the example database', () => {
       database.close();
       // Opening it again finds them there and adds nothing.
       const again = new CallDatabase(path);
-      expect((again.db.prepare('PRAGMA table_info(calls)').all()).length).toBe(columns.length);
+      expect(again.db.prepare('PRAGMA table_info(calls)').all().length).toBe(columns.length);
       again.close();
     } finally {
       rmSync(directory, { recursive: true, force: true });
