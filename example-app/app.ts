@@ -84,7 +84,10 @@ export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleA
       database.upsertCall(event, ctx.session, lead);
       return database.call(event.uid);
     });
-    if (row) live.send('call', row);
+    if (row) {
+      live.send('call', row);
+      live.send('agents', database.agents());
+    }
   });
 
   // The screen-pop: who is calling, and what the CRM knows about them, the moment an agent picks up.
@@ -92,14 +95,10 @@ export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleA
     const lead = database.leadForCaller(event);
     // The session gives the answering agent in E.164 whatever format MyOperator used.
     const agent = ctx.session?.answeredBy ?? null;
-    const previousCalls =
-      event.caller?.e164 == null
-        ? 0
-        : (
-            database.db
-              .prepare('SELECT COUNT(*) AS n FROM calls WHERE caller = ? AND uid IS NOT ?')
-              .get(event.caller.e164, event.uid) as { n: number }
-          ).n;
+    const phone = event.caller?.e164 ?? null;
+    // Calls from the number and calls to it, apart: a lead is created by the first call FROM a number, which
+    // agents may have called before.
+    const earlier = phone === null ? { incoming: 0, outgoing: 0 } : database.earlierCalls(phone, event.uid);
     live.send('screen-pop', {
       uid: event.uid,
       caller: event.caller?.e164 ?? event.caller?.raw ?? null,
@@ -108,7 +107,7 @@ export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleA
       agentName: database.agentName(agent),
       answeredAt: (ctx.session?.answeredAt ?? event.receivedAt).toISOString(),
       lead,
-      previousCalls,
+      earlier,
     });
   });
 
@@ -190,6 +189,10 @@ export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleA
       normalized: JSON.parse(row.normalized) as unknown,
     }));
     res.json({ call, webhooks });
+  });
+
+  app.get('/api/agents', (_req, res) => {
+    res.json({ agents: database.agents() });
   });
 
   app.get('/api/leads', (_req, res) => {

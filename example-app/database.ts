@@ -33,6 +33,10 @@ export interface CallRow {
   department: string | null;
   format: string;
   lead_id: number | null;
+  /** The agents being dialled (E.164, JSON array) while the call rings, from its latest dialling event. */
+  dialing: string | null;
+  /** The time of that dialling event. */
+  dialing_at: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -50,6 +54,37 @@ export interface LeadRow {
   created_at: string;
   calls: number;
   last_call_at: string | null;
+}
+
+/** What an agent is doing now. */
+export type AgentState = 'free' | 'ringing' | 'talking';
+
+/** An agent with what they are doing, for the board's agents panel. */
+export interface AgentRow {
+  /** E.164. */
+  phone: string;
+  /** Known once an after-call log or a v2 event named them; in-call logs carry numbers only. */
+  name: string | null;
+  extension: string | null;
+  state: AgentState;
+  /** The call they are ringing for or talking on. */
+  call: {
+    uid: string;
+    caller: string | null;
+    direction: string | null;
+    /** When the ringing or the conversation started (event time). */
+    since: string | null;
+  } | null;
+  /** Calls they answered. */
+  answered: number;
+}
+
+/** The earlier calls with a number, before a given call. */
+export interface EarlierCalls {
+  /** Calls from the number. */
+  incoming: number;
+  /** Calls to the number (click to call, campaigns). */
+  outgoing: number;
 }
 
 /** A row of `webhooks`. */
@@ -122,6 +157,8 @@ CREATE TABLE IF NOT EXISTS calls (
   department     TEXT,
   format         TEXT    NOT NULL,
   lead_id        INTEGER REFERENCES leads (id),
+  dialing        TEXT,
+  dialing_at     TEXT,
   version        INTEGER NOT NULL DEFAULT 1,
   created_at     TEXT    NOT NULL,
   updated_at     TEXT    NOT NULL
@@ -137,6 +174,31 @@ CREATE TABLE IF NOT EXISTS agents (
   updated_at TEXT NOT NULL
 );
 `;
+
+/** Columns added since the first version of the schema: added to an older database when it is opened. */
+const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, type: string]> = [
+  ['calls', 'dialing', 'TEXT'],
+  ['calls', 'dialing_at', 'TEXT'],
+];
+
+/** The events that dial agents: their `users` are the phones ringing (or, click to call, the agent calling). */
+const DIALING_EVENTS: ReadonlySet<string> = new Set(['dialing_users', 'click_to_call_initiated']);
+
+/**
+ * An agent's number as in-call logs send it (`918586848544`, sometimes 10 digits) in E.164, read with the
+ * caller's country code as the package's session does for `answeredBy`.
+ */
+export function agentE164(value: string, countryCode: string | null): string | null {
+  const digits = value.replace(/\D/g, '');
+  if (digits.length < 8 || digits.length > 15) return null;
+  if (value.trim().startsWith('+') || digits.length > 10) return `+${digits}`;
+  return `+${countryCode ?? '91'}${digits}`;
+}
+
+/** The event's own time (ISO), or its arrival when it carries none. */
+function eventTimeOf(event: CallEvent): string {
+  return (event.callTime ?? event.createdAt ?? event.receivedAt).toISOString();
+}
 
 function statusOf(session: CallSession): CallStatus {
   if (session.outcome !== 'in_progress') return 'finished';
@@ -160,6 +222,12 @@ export class CallDatabase {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+      if (!columns.some((existing) => existing.name === column)) {
+        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      }
+    }
   }
 
   /** Stores one webhook as it arrived (duplicates too: they are marked, not dropped). */
@@ -181,7 +249,10 @@ export class CallDatabase {
       );
   }
 
-  /** Remembers the agents an after-call log or a v2 event names, so that numbers can be shown as names. */
+  /**
+   * Remembers the agents an event names: by number from the in-call logs' `users`, with their names once an
+   * after-call log or a v2 event gives them, so that the board can show names instead of numbers.
+   */
   learnAgents(event: CallEvent): void {
     const upsert = this.db.prepare(
       `INSERT INTO agents (phone, name, extension, email, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -189,10 +260,26 @@ export class CallDatabase {
          extension = COALESCE(excluded.extension, extension), email = COALESCE(excluded.email, email),
          updated_at = excluded.updated_at`,
     );
+    const now = new Date().toISOString();
+    const named = new Set<string>();
     for (const agent of event.agents) {
       const phone = agent.phone?.e164 ?? null;
-      if (phone !== null) upsert.run(phone, agent.name, agent.extension, agent.email, new Date().toISOString());
+      if (phone === null) continue;
+      named.add(phone);
+      upsert.run(phone, agent.name, agent.extension, agent.email, now);
     }
+    // An OBD campaign's first party is not an agent, whatever its log's `users` says.
+    if (event.name === 'first_party_no_answer') return;
+    for (const phone of this.#usersOf(event)) {
+      if (!named.has(phone)) upsert.run(phone, null, null, null, now);
+    }
+  }
+
+  /** The agents' numbers an event carries (`users`), in E.164. */
+  #usersOf(event: CallEvent): string[] {
+    const countryCode = event.caller?.countryCode ?? null;
+    const phones = event.users.map((user) => agentE164(user, countryCode)).filter((phone) => phone !== null);
+    return [...new Set(phones)];
   }
 
   /** The name of an agent by E.164 number (as `CallSession.answeredBy` and `CallAgent.phone.e164` give it). */
@@ -231,14 +318,15 @@ export class CallDatabase {
     const answeredBy = session.answeredBy;
     const agentName = this.agentName(answeredBy);
     const recording = event.recording?.url ?? null;
+    const dialing = DIALING_EVENTS.has(event.name) ? this.#usersOf(event) : [];
     this.db
       .prepare(
         `INSERT INTO calls (uid, direction, caller, service_number, status, status_since, outcome, answered_by, agent_name,
            started_at, answered_at, ended_at, ring_seconds, talk_seconds, last_event, events, recording_url,
-           department, format, lead_id, created_at, updated_at)
+           department, format, lead_id, dialing, dialing_at, created_at, updated_at)
          VALUES (@uid, @direction, @caller, @service_number, @status, @now, @outcome, @answered_by, @agent_name,
            @started_at, @answered_at, @ended_at, @ring_seconds, @talk_seconds, @last_event, @events, @recording_url,
-           @department, @format, @lead_id, @now, @now)
+           @department, @format, @lead_id, @dialing, @dialing_at, @now, @now)
          ON CONFLICT (uid) DO UPDATE SET
            direction = COALESCE(direction, excluded.direction),
            caller = COALESCE(caller, excluded.caller),
@@ -252,6 +340,10 @@ export class CallDatabase {
            recording_url = COALESCE(excluded.recording_url, recording_url),
            department = COALESCE(excluded.department, department),
            lead_id = COALESCE(lead_id, excluded.lead_id),
+           dialing = CASE WHEN excluded.dialing IS NOT NULL AND (dialing_at IS NULL OR excluded.dialing_at >= dialing_at)
+             THEN excluded.dialing ELSE dialing END,
+           dialing_at = CASE WHEN excluded.dialing IS NOT NULL AND (dialing_at IS NULL OR excluded.dialing_at >= dialing_at)
+             THEN excluded.dialing_at ELSE dialing_at END,
            version = version + 1, updated_at = excluded.updated_at`,
       )
       .run({
@@ -274,6 +366,8 @@ export class CallDatabase {
         department: event.department?.name ?? null,
         format: event.format,
         lead_id: lead?.id ?? null,
+        dialing: dialing.length > 0 ? JSON.stringify(dialing) : null,
+        dialing_at: dialing.length > 0 ? eventTimeOf(event) : null,
         now,
       });
   }
@@ -284,7 +378,10 @@ export class CallDatabase {
     return row ? this.#withLead(row) : null;
   }
 
-  /** The most recent calls first, optionally only those created since a time or in a status. */
+  /**
+   * The most recent calls first (by start; finished calls by end when only they are asked for), optionally only
+   * those created since a time or in a status.
+   */
   calls(options: { limit?: number; since?: string; status?: CallStatus } = {}): CallRow[] {
     const where: string[] = [];
     const params: Array<string | number> = [];
@@ -297,13 +394,75 @@ export class CallDatabase {
       params.push(options.status);
     }
     params.push(options.limit ?? 100);
+    const order =
+      options.status === 'finished'
+        ? 'COALESCE(ended_at, updated_at) DESC, updated_at DESC'
+        : 'COALESCE(started_at, created_at) DESC, created_at DESC';
     const rows = this.db
       .prepare(
-        `SELECT * FROM calls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY COALESCE(started_at, created_at) DESC, created_at DESC LIMIT ?`,
+        `SELECT * FROM calls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`,
       )
       .all(...params) as Array<Omit<CallRow, 'lead'>>;
     return rows.map((row) => this.#withLead(row));
+  }
+
+  /**
+   * Every agent the app has seen, with what they are doing: talking on a call they answered that is not over,
+   * ringing for a call that dials them, or free.
+   */
+  agents(): AgentRow[] {
+    const agents = this.db
+      .prepare(
+        `SELECT a.phone, a.name, a.extension,
+           (SELECT COUNT(*) FROM calls c WHERE c.answered_by = a.phone AND c.outcome = 'answered') AS answered
+         FROM agents a ORDER BY COALESCE(a.name, a.phone)`,
+      )
+      .all() as Array<Pick<AgentRow, 'phone' | 'name' | 'extension' | 'answered'>>;
+    const open = this.db
+      .prepare(
+        `SELECT uid, caller, direction, status, answered_by, answered_at, dialing, dialing_at, started_at
+         FROM calls WHERE status != 'finished' ORDER BY COALESCE(started_at, created_at)`,
+      )
+      .all() as Array<
+      Pick<CallRow, 'uid' | 'caller' | 'direction' | 'status' | 'answered_by' | 'answered_at' | 'dialing'> &
+        Pick<CallRow, 'dialing_at' | 'started_at'>
+    >;
+    const doing = new Map<string, Pick<AgentRow, 'state' | 'call'>>();
+    for (const call of open) {
+      const about = { uid: call.uid, caller: call.caller, direction: call.direction };
+      if (call.status === 'in_conversation' && call.answered_by !== null) {
+        doing.set(call.answered_by, { state: 'talking', call: { ...about, since: call.answered_at } });
+      }
+    }
+    for (const call of open) {
+      if (call.status !== 'ringing' || call.dialing === null) continue;
+      for (const phone of JSON.parse(call.dialing) as string[]) {
+        if (!doing.has(phone)) {
+          doing.set(phone, {
+            state: 'ringing',
+            call: { uid: call.uid, caller: call.caller, direction: call.direction, since: call.dialing_at },
+          });
+        }
+      }
+    }
+    return agents.map((agent) => ({ ...agent, ...(doing.get(agent.phone) ?? { state: 'free', call: null }) }));
+  }
+
+  /** The calls with a number before the given call (another uid, started earlier), by direction. */
+  earlierCalls(phone: string, uid: string | null): EarlierCalls {
+    const rows = this.db
+      .prepare(
+        `SELECT direction, COUNT(*) AS n FROM calls WHERE caller = ? AND uid IS NOT ?
+           AND COALESCE(started_at, created_at) <= COALESCE((SELECT COALESCE(started_at, created_at) FROM calls WHERE uid = ?), '9999')
+         GROUP BY direction`,
+      )
+      .all(phone, uid, uid) as Array<{ direction: string | null; n: number }>;
+    const earlier: EarlierCalls = { incoming: 0, outgoing: 0 };
+    for (const row of rows) {
+      if (row.direction === 'outgoing') earlier.outgoing += row.n;
+      else earlier.incoming += row.n;
+    }
+    return earlier;
   }
 
   /** The newest leads first. */

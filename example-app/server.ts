@@ -1,5 +1,5 @@
 // Starts the example app on 127.0.0.1 (`npm run example`): the webhook at /myoperator/incall and the call board
-// at /, with its settings from the environment (see config.ts). Ctrl-C stops it cleanly.
+// at /, with its settings from the environment (see config.ts). Ctrl-C or SIGTERM stops it cleanly.
 
 import { createExampleApp } from './app';
 import { configFromEnv } from './config';
@@ -32,7 +32,10 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+let stopping = false;
 function stop(): void {
+  if (stopping) return;
+  stopping = true;
   example.close();
   server.close(() => process.exit(0));
   server.closeAllConnections();
@@ -40,3 +43,10 @@ function stop(): void {
 
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+
+// Started by the demo: stop when the demo's end of the pipe closes, even if the demo was killed outright.
+if (process.env.EXAMPLE_STOP_ON_STDIN_END === '1') {
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+}

@@ -1,15 +1,19 @@
-// The call board: loads calls and leads from the JSON APIs, then follows /events (Server-Sent Events) to move
-// calls from ringing to in conversation to finished, and pops the caller's card up when an agent answers.
+// The call board: loads calls, agents and leads from the JSON APIs, then follows /events (Server-Sent Events) to
+// move calls from ringing to in conversation to finished, keep the agents panel current, and pop the caller's
+// card up when an agent answers.
 'use strict';
 
 (function callBoard() {
-  const FINISHED_SHOWN = 12;
+  const FINISHED_SHOWN = 15;
   const POP_LINGER_MS = 6000;
 
   /** uid -> call row (as /api/calls and the `call` event give it). */
   const calls = new Map();
   /** phone -> lead row. */
   const leads = new Map();
+  /** phone (E.164) -> agent row (as /api/agents and the `agents` event give it). */
+  const agents = new Map();
+  let agentOrder = [];
   let stats = null;
   let pop = null;
   let popHideTimer = null;
@@ -45,7 +49,7 @@
   /** Seconds -> `m:ss` (or `h:mm:ss`). */
   function formatDuration(seconds) {
     if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return '–';
-    const total = Math.max(0, Math.round(seconds));
+    const total = Math.max(0, Math.floor(seconds));
     const h = Math.floor(total / 3600);
     const m = Math.floor(total / 60) % 60;
     const s = String(total % 60).padStart(2, '0');
@@ -54,17 +58,14 @@
 
   function formatTime(iso) {
     if (!iso) return '–';
-    const date = new Date(iso);
-    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return new Date(iso).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit', second: '2-digit' });
   }
 
+  /** The date and the time: `21 Nov, 14:03:12` (in the browser's locale). */
   function formatDateTime(iso) {
     if (!iso) return '–';
     const date = new Date(iso);
-    const today = new Date().toDateString() === date.toDateString();
-    return today
-      ? `Today ${formatTime(iso)}`
-      : date.toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    return `${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${formatTime(iso)}`;
   }
 
   const OUTCOMES = {
@@ -80,19 +81,41 @@
     return withTestId(badge, 'call-outcome');
   }
 
-  function agentLabel(call) {
-    if (call.agent_name) return call.agent_name;
-    if (call.answered_by) return formatPhone(normalisePhone(call.answered_by));
-    return null;
+  /** An agent's name when the app knows it, else their number. */
+  function agentName(phone) {
+    if (!phone) return null;
+    const agent = agents.get(phone);
+    return (agent && agent.name) || formatPhone(phone);
   }
 
-  /** The agent's number as the app stores it may lack its `+` and country code. */
-  function normalisePhone(value) {
-    const digits = String(value).replace(/\D/g, '');
-    if (String(value).trim().startsWith('+')) return `+${digits}`;
-    if (digits.length === 10) return `+91${digits}`;
-    if (digits.length === 12 && digits.startsWith('91')) return `+${digits}`;
-    return value;
+  function agentLabel(call) {
+    if (call.agent_name) return call.agent_name;
+    return call.answered_by ? agentName(call.answered_by) : null;
+  }
+
+  /** The agents a ringing call dials, by name. */
+  function dialledNames(call) {
+    let phones = [];
+    try {
+      phones = call.dialing ? JSON.parse(call.dialing) : [];
+    } catch {
+      phones = [];
+    }
+    return phones.map(agentName).join(', ');
+  }
+
+  /**
+   * When a state began, from the call's own event time; the arrival when the event time is missing or ahead of
+   * this clock (a simulator that does not follow the real clock), so that timers never count down.
+   */
+  function sinceOf(eventTime, fallback) {
+    if (eventTime && new Date(eventTime).getTime() <= Date.now() + 1000) return eventTime;
+    return fallback;
+  }
+
+  function timerSince(call) {
+    if (call.status === 'ringing') return sinceOf(call.started_at, call.status_since);
+    return sinceOf(call.answered_at, call.status_since);
   }
 
   function leadLine(lead, call) {
@@ -102,12 +125,31 @@
         : el('span', 'badge badge-muted', 'Not in CRM');
     }
     const isNew = lead.first_call_uid === (call && call.uid);
+    if (isNew) {
+      return el('span', 'lead-line', el('span', 'badge badge-new', `New lead #${lead.id}`), 'created by this call');
+    }
     return el(
       'span',
       'lead-line',
-      el('span', `badge ${isNew ? 'badge-new' : 'badge-lead'}`, isNew ? 'New lead' : `Lead #${lead.id}`),
-      isNew ? `#${lead.id}, created by this call` : `${lead.calls} call${lead.calls === 1 ? '' : 's'} from this number`,
+      el('span', 'badge badge-lead', `Lead #${lead.id}`),
+      `${lead.calls} call${lead.calls === 1 ? '' : 's'} with this number`,
     );
+  }
+
+  function agentLine(call) {
+    const outgoing = call.direction === 'outgoing';
+    const agent = agentLabel(call);
+    if (call.status === 'ringing') {
+      const dialled = dialledNames(call);
+      if (outgoing)
+        return el('span', null, dialled ? el('strong', null, dialled) : 'An agent', ' calling the customer…');
+      return dialled ? el('span', null, 'Ringing ', el('strong', null, dialled), '…') : el('span', null, 'In the IVR…');
+    }
+    if (call.status === 'in_conversation')
+      return el('span', null, 'Talking with ', el('strong', null, agent || 'an agent'));
+    if (agent) return el('span', null, 'Answered by ', el('strong', null, agent));
+    if (call.outcome === 'rejected') return el('span', null, 'The customer rejected the call');
+    return el('span', null, outgoing ? 'The customer did not pick up' : 'No agent picked up');
   }
 
   function callCard(call) {
@@ -115,6 +157,7 @@
     card.dataset.uid = call.uid;
     card.dataset.status = call.status;
     card.dataset.outcome = call.outcome;
+    if (call.ended_at) card.dataset.endedAt = call.ended_at;
 
     const outgoing = call.direction === 'outgoing';
     const direction = el('span', `direction ${outgoing ? 'outgoing' : 'incoming'}`, outgoing ? '↗' : '↙');
@@ -123,28 +166,16 @@
     caller.dataset.e164 = call.caller || '';
     const top = el('div', 'card-top', direction, caller);
     if (call.status !== 'finished') {
-      const timer = withTestId(el('span', 'timer', formatDuration(secondsSince(call.status_since))), 'call-timer');
-      timer.dataset.since = call.status_since;
+      const since = timerSince(call);
+      const timer = withTestId(el('span', 'timer', formatDuration(secondsSince(since))), 'call-timer');
+      timer.dataset.since = since;
       top.append(timer);
     }
     card.append(top);
-
     card.append(el('div', 'card-line', leadLine(call.lead, call)));
+    card.append(el('div', 'card-line', withTestId(agentLine(call), 'call-agent')));
 
-    const agent = agentLabel(call);
-    let agentLine;
-    if (call.status === 'ringing') {
-      agentLine = el('span', null, outgoing ? 'Calling the customer…' : 'Dialling agents…');
-    } else if (call.status === 'in_conversation') {
-      agentLine = el('span', null, 'Talking with ', el('strong', null, agent || 'an agent'));
-    } else if (agent) {
-      agentLine = el('span', null, 'Answered by ', el('strong', null, agent));
-    } else {
-      agentLine = el('span', null, outgoing ? 'Customer did not pick up' : 'No agent picked up');
-    }
-    card.append(el('div', 'card-line', withTestId(agentLine, 'call-agent')));
-
-    const meta = el('div', 'card-meta', el('span', 'mono', call.uid));
+    const meta = el('div', 'card-meta');
     if (call.status === 'finished') {
       const line = el('div', 'card-line', outcomeBadge(call.outcome));
       line.append(
@@ -152,14 +183,21 @@
           'span',
           'durations',
           withTestId(el('span', null, 'Ring ', el('b', null, formatDuration(call.ring_seconds))), 'call-ring'),
-          withTestId(el('span', null, 'Talk ', el('b', null, formatDuration(call.talk_seconds))), 'call-talk'),
+          call.talk_seconds === null
+            ? null
+            : withTestId(el('span', null, 'Talk ', el('b', null, formatDuration(call.talk_seconds))), 'call-talk'),
         ),
       );
       card.append(line);
-      meta.append(el('span', null, formatTime(call.started_at)));
+      meta.append(
+        withTestId(el('span', 'when', `Ended ${formatDateTime(call.ended_at || call.updated_at)}`), 'call-ended'),
+      );
     } else {
-      meta.append(el('span', null, `since ${formatTime(call.status_since)}`));
+      meta.append(el('span', 'when', `Started ${formatDateTime(call.started_at || call.created_at)}`));
     }
+    const uid = withTestId(el('span', 'uid', call.uid), 'call-uid');
+    uid.title = `uid ${call.uid}`;
+    meta.append(uid);
     card.append(meta);
     return card;
   }
@@ -168,20 +206,20 @@
     return iso ? (Date.now() - new Date(iso).getTime()) / 1000 : 0;
   }
 
-  function sortedCalls() {
-    return [...calls.values()];
-  }
-
-  const startedTime = (call) => new Date(call.started_at || call.created_at).getTime();
-  const updatedTime = (call) => new Date(call.updated_at).getTime();
+  const time = (iso) => (iso ? new Date(iso).getTime() : 0);
+  const startedTime = (call) => time(call.started_at || call.created_at);
+  /** Finished calls by when they ended (the time they show), the latest first. */
+  const endedTime = (call) => time(call.ended_at || call.updated_at);
 
   function renderBoard() {
-    const all = sortedCalls();
+    const all = [...calls.values()];
     const ringing = all.filter((call) => call.status === 'ringing').sort((a, b) => startedTime(a) - startedTime(b));
     const talking = all
       .filter((call) => call.status === 'in_conversation')
       .sort((a, b) => startedTime(a) - startedTime(b));
-    const finished = all.filter((call) => call.status === 'finished').sort((a, b) => updatedTime(b) - updatedTime(a));
+    const finished = all
+      .filter((call) => call.status === 'finished')
+      .sort((a, b) => endedTime(b) - endedTime(a) || time(b.updated_at) - time(a.updated_at));
 
     fill('column-ringing', ringing, 'No calls ringing');
     fill('column-in-conversation', talking, 'Nobody on a call');
@@ -192,11 +230,17 @@
     byTestId('getting-started').hidden = all.length > 0;
   }
 
-  /** uid -> { key, node }: cards are rebuilt only when their call changed, and animate only when they arrive. */
+  /** uid -> { key, node }: cards are rebuilt only when what they show changed, and animate only when they arrive. */
   const renderedCards = new Map();
 
   function cardFor(call) {
-    const key = `${call.version}:${call.status}:${call.lead ? call.lead.calls : 0}`;
+    const key = [
+      call.version,
+      call.status,
+      call.lead ? `${call.lead.id}:${call.lead.calls}` : '',
+      agentLabel(call),
+      call.status === 'ringing' ? dialledNames(call) : '',
+    ].join('|');
     const known = renderedCards.get(call.uid);
     if (known && known.key === key) return known.node;
     const node = callCard(call);
@@ -216,9 +260,77 @@
     if (!same) column.replaceChildren(...nodes);
   }
 
+  const AGENT_STATES = { talking: 'Talking', ringing: 'Ringing', free: 'Free' };
+
+  function initials(name) {
+    if (!name) return '#';
+    const words = name.trim().split(/\s+/);
+    return ((words[0] || '')[0] + ((words.length > 1 && words[words.length - 1][0]) || '')).toUpperCase();
+  }
+
+  function agentItem(agent) {
+    const item = withTestId(el('li', 'agent'), 'agent');
+    item.dataset.phone = agent.phone;
+    item.dataset.state = agent.state;
+    const call = agent.call;
+    const outgoing = call && call.direction === 'outgoing';
+    const stateText = agent.state === 'ringing' && outgoing ? 'Calling' : AGENT_STATES[agent.state];
+    const state = el('span', 'agent-status', withTestId(el('span', 'agent-state', stateText), 'agent-state'));
+    if (call) {
+      const since = sinceOf(call.since, null);
+      const timer = withTestId(el('span', 'agent-timer', formatDuration(secondsSince(since))), 'agent-timer');
+      if (since) timer.dataset.since = since;
+      state.append(timer);
+    }
+    let detail;
+    if (agent.state === 'talking') detail = `with ${formatPhone(call.caller)}`;
+    else if (agent.state === 'ringing') detail = outgoing ? `to ${formatPhone(call.caller)}` : formatPhone(call.caller);
+    else detail = `${agent.answered} answered`;
+    item.append(
+      el('span', 'avatar', initials(agent.name)),
+      el(
+        'span',
+        'agent-main',
+        withTestId(el('span', 'agent-name', agent.name || formatPhone(agent.phone)), 'agent-name'),
+        el('span', 'agent-detail', detail),
+      ),
+      state,
+    );
+    return item;
+  }
+
+  /** phone -> { key, node }: an agent's row is rebuilt only when what it shows changed. */
+  const renderedAgents = new Map();
+
+  function agentNode(agent) {
+    const key = JSON.stringify(agent);
+    const known = renderedAgents.get(agent.phone);
+    if (known && known.key === key) return known.node;
+    const node = agentItem(agent);
+    renderedAgents.set(agent.phone, { key, node });
+    return node;
+  }
+
+  function renderAgents() {
+    const list = byTestId('agents');
+    const rows = agentOrder.map((phone) => agents.get(phone)).filter(Boolean);
+    const nodes = rows.map(agentNode);
+    const same = nodes.length === list.children.length && nodes.every((node, i) => list.children[i] === node);
+    if (!same) list.replaceChildren(...nodes);
+    const count = (state) => rows.filter((agent) => agent.state === state).length;
+    byTestId('agents-summary').textContent =
+      rows.length === 0 ? '' : `${count('talking')} talking · ${count('ringing')} ringing · ${count('free')} free`;
+  }
+
+  function setAgents(list) {
+    agents.clear();
+    for (const agent of list) agents.set(agent.phone, agent);
+    agentOrder = list.map((agent) => agent.phone);
+  }
+
   function renderHistory() {
     const body = $('[data-testid="history-table"] tbody');
-    const rows = sortedCalls().sort((a, b) => startedTime(b) - startedTime(a));
+    const rows = [...calls.values()].sort((a, b) => startedTime(b) - startedTime(a));
     body.replaceChildren(
       ...rows.map((call) => {
         const row = withTestId(el('tr'), 'history-row');
@@ -230,6 +342,7 @@
             : el('span', 'badge badge-in_progress', call.status === 'ringing' ? 'Ringing' : 'In conversation');
         row.append(
           el('td', null, formatDateTime(call.started_at)),
+          el('td', null, call.status === 'finished' ? formatDateTime(call.ended_at) : '–'),
           el('td', null, call.direction === 'outgoing' ? '↗ Outgoing' : '↙ Incoming'),
           el('td', 'caller-cell', formatPhone(call.caller)),
           el('td', null, lead),
@@ -287,6 +400,7 @@
     requestAnimationFrame(() => {
       renderQueued = false;
       renderBoard();
+      renderAgents();
       renderHistory();
       renderLeads();
       renderStats();
@@ -310,6 +424,17 @@
     render();
   }
 
+  const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+  /** What the CRM knows of the caller's history: calls from the number and calls to it, apart. */
+  function historyLine(earlier) {
+    const incoming = (earlier && earlier.incoming) || 0;
+    const outgoing = (earlier && earlier.outgoing) || 0;
+    const to = outgoing > 0 ? ` · ${plural(outgoing, 'earlier call')} to it` : '';
+    if (incoming === 0) return outgoing === 0 ? 'First call with this number' : `First call from this number${to}`;
+    return `${plural(incoming, 'earlier call')} from this number${outgoing > 0 ? ` · ${outgoing} to it` : ''}`;
+  }
+
   function renderPop() {
     const card = byTestId('screen-pop');
     if (!pop) {
@@ -322,21 +447,20 @@
     caller.textContent = formatPhone(pop.caller);
     caller.dataset.e164 = pop.caller || '';
     const leadNode = byTestId('screen-pop-lead');
-    const earlier = pop.previousCalls;
-    const history =
-      earlier === 0
-        ? 'First call from this number'
-        : `${earlier} earlier call${earlier === 1 ? '' : 's'} with this number`;
+    const isNew = Boolean(lead) && lead.first_call_uid === pop.uid;
     if (lead) {
-      const isNew = lead.first_call_uid === pop.uid;
       leadNode.replaceChildren(
         el(
           'div',
           'pop-lead-row',
-          el('span', `badge ${isNew ? 'badge-new' : 'badge-lead'}`, `Lead #${lead.id}`),
-          lead.name || (isNew ? 'New lead, created by this call' : 'Known lead'),
+          el(
+            'span',
+            `badge ${isNew ? 'badge-new' : 'badge-lead'}`,
+            isNew ? `New lead #${lead.id}` : `Lead #${lead.id}`,
+          ),
+          lead.name || (isNew ? 'Created by this call' : 'Known caller'),
         ),
-        el('div', 'pop-history', history),
+        el('div', 'pop-history', historyLine(pop.earlier)),
       );
     } else {
       leadNode.replaceChildren(
@@ -345,20 +469,21 @@
           'pop-lead-row',
           el('span', 'badge badge-muted', pop.direction === 'outgoing' ? 'Outgoing call' : 'Not in CRM'),
         ),
-        el('div', 'pop-history', history),
+        el('div', 'pop-history', historyLine(pop.earlier)),
       );
     }
-    const agent = (call && agentLabel(call)) || pop.agentName || (pop.agent ? formatPhone(pop.agent) : 'an agent');
+    const agent = (call && agentLabel(call)) || pop.agentName || (pop.agent ? agentName(pop.agent) : 'an agent');
     byTestId('screen-pop-agent').replaceChildren('Answered by ', el('strong', null, agent));
     byTestId('screen-pop-uid').textContent = pop.uid || '';
     const timer = byTestId('screen-pop-timer');
     const finished = call && call.status === 'finished';
-    timer.dataset.since = finished ? '' : (call && call.status_since) || pop.receivedAt;
+    timer.dataset.since = finished ? '' : sinceOf(pop.answeredAt, pop.receivedAt);
     timer.textContent = finished
       ? `Call ended · ${formatDuration(call.talk_seconds)}`
       : formatDuration(secondsSince(timer.dataset.since));
     card.querySelector('.pop-badge').textContent = finished ? 'Finished' : 'Answered';
     card.dataset.uid = pop.uid || '';
+    card.dataset.state = finished ? 'finished' : 'answered';
     card.hidden = false;
     if (finished && popHideTimer === null) {
       popHideTimer = setTimeout(() => {
@@ -399,12 +524,14 @@
   }
 
   async function loadAll() {
-    const [callList, leadList, totals] = await Promise.all([
+    const [callList, agentList, leadList, totals] = await Promise.all([
       getJson('/api/calls?limit=200'),
+      getJson('/api/agents'),
       getJson('/api/leads'),
       getJson('/api/stats'),
     ]);
     for (const call of callList.calls) mergeCall(call);
+    setAgents(agentList.agents);
     for (const lead of leadList.leads) leads.set(lead.phone, lead);
     stats = totals;
     render();
@@ -443,6 +570,10 @@
   source.addEventListener('error', () => setLive('connecting', 'Reconnecting…'));
   source.addEventListener('call', (message) => {
     mergeCall(JSON.parse(message.data));
+    render();
+  });
+  source.addEventListener('agents', (message) => {
+    setAgents(JSON.parse(message.data));
     render();
   });
   source.addEventListener('stats', (message) => {

@@ -11,7 +11,15 @@ import {
   type ScenarioName,
 } from 'myoperator-webhooks/testing';
 
-import type { CallRow, LeadRow } from '../database';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+import { sendWebhook, type ScenarioStep } from 'myoperator-webhooks/testing';
+
+import { buildDemoCall, DEMO_AGENTS, type DemoCallPlan } from '../call-centre';
+import { CallDatabase, type AgentRow, type CallRow, type LeadRow } from '../database';
 import { requestLines, runCli, startExample, TOKEN_HEADER, type RunningExample } from './helpers';
 
 jest.setTimeout(120_000);
@@ -25,6 +33,29 @@ afterEach(async () => {
 });
 
 const AUTH = ['--header', TOKEN_HEADER];
+const [priya, arjun] = DEMO_AGENTS as [(typeof DEMO_AGENTS)[number], (typeof DEMO_AGENTS)[number]];
+
+let sequence = 0;
+/** A demo call that happened `agoSeconds` ago, its webhooks to be sent at once (late, never early). */
+function pastCall(plan: DemoCallPlan, agoSeconds: number) {
+  const startedAt = new Date(Math.floor(Date.now() / 1000 - agoSeconds) * 1000);
+  return buildDemoCall(plan, startedAt, `n2.${Math.floor(startedAt.getTime() / 1000)}.${7_000_000 + sequence++}`).call;
+}
+
+async function send(step: ScenarioStep): Promise<void> {
+  const response = await sendWebhook(running.webhook, step.payload, {
+    encoding: step.encoding,
+    headers: [TOKEN_HEADER],
+  });
+  expect(response.status).toBe(200);
+}
+
+async function agentsNow(): Promise<Record<string, Pick<AgentRow, 'state' | 'name'> & { uid: string | null }>> {
+  const { agents } = (await (await fetch(`${running.base}/api/agents`)).json()) as { agents: AgentRow[] };
+  return Object.fromEntries(
+    agents.map((agent) => [agent.phone, { state: agent.state, name: agent.name, uid: agent.call?.uid ?? null }]),
+  );
+}
 
 /** Each call of a `--json` run: its uid, scenario and index in the run (which picks caller, agent, durations). */
 function playedCalls(stdout: string): Map<string, { scenario: ScenarioName; index: number }> {
@@ -253,5 +284,91 @@ describe('the example app', () => {
     expect(text).toMatch(/event: call\ndata: \{[^\n]*"status":"in_conversation"/);
     expect(text).toMatch(/event: screen-pop\ndata: \{[^\n]*"caller":"\+919711636496"/);
     expect(text).toMatch(/event: stats\ndata: \{"webhooks":\d+/);
+  });
+
+  it('knows which agent rings, talks or is free, by number until a log names them', async () => {
+    const call = pastCall(
+      { scenario: 'answered', caller: '+919123400001', agents: [priya], ringSeconds: 5, talkSeconds: 20 },
+      60,
+    );
+    const [incoming, dialing, answered, finished, summary] = call.steps;
+    // The in-call logs carry the agents' numbers from the first one: known, and free while the IVR plays.
+    await send(incoming!);
+    expect(await agentsNow()).toEqual({ [priya.phone]: { state: 'free', name: null, uid: null } });
+    await send(dialing!);
+    expect(await agentsNow()).toEqual({ [priya.phone]: { state: 'ringing', name: null, uid: call.uid } });
+    await send(answered!);
+    expect(await agentsNow()).toEqual({ [priya.phone]: { state: 'talking', name: null, uid: call.uid } });
+    await send(finished!);
+    expect(await agentsNow()).toEqual({ [priya.phone]: { state: 'free', name: null, uid: null } });
+    await send(summary!);
+    expect(await agentsNow()).toEqual({ [priya.phone]: { state: 'free', name: 'Priya Sharma', uid: null } });
+
+    // An OBD campaign call dials no agent, whatever its log's users say.
+    for (const step of pastCall({ scenario: 'obd-no-answer', caller: '+919123400002', agents: [], ringSeconds: 9 }, 30)
+      .steps) {
+      await send(step);
+    }
+    expect(Object.keys(await agentsNow())).toEqual([priya.phone]);
+    const api = (await (await fetch(`${running.base}/api/agents`)).json()) as { agents: AgentRow[] };
+    expect(api.agents[0]?.answered).toBe(1);
+  });
+
+  it('tells calls from a number and calls to it apart, for the screen-pop', async () => {
+    const caller = '+919123400003';
+    // An agent called the number twice, then the number calls in: a new lead, which agents had called before.
+    const out1 = pastCall({ scenario: 'click-to-call', caller, agents: [arjun], ringSeconds: 4, talkSeconds: 30 }, 600);
+    const out2 = pastCall({ scenario: 'click-to-call-rejected', caller, agents: [arjun], ringSeconds: 6 }, 300);
+    const inbound = pastCall({ scenario: 'answered', caller, agents: [priya], ringSeconds: 5, talkSeconds: 9 }, 40);
+    for (const step of [...out1.steps, ...out2.steps, ...inbound.steps]) await send(step);
+
+    const database = running.example.database;
+    expect(database.earlierCalls(caller, inbound.uid)).toEqual({ incoming: 0, outgoing: 2 });
+    expect(database.earlierCalls(caller, out2.uid)).toEqual({ incoming: 0, outgoing: 1 });
+    const row = callRow(inbound.uid)!;
+    expect(database.call(inbound.uid)?.lead?.first_call_uid).toBe(inbound.uid);
+    expect(row.dialing).toBe(JSON.stringify([priya.phone]));
+  });
+
+  it('lists finished calls by when they ended, the latest first', async () => {
+    // Started long ago and long: it ended last.
+    const long = pastCall(
+      { scenario: 'answered', caller: '+919123400004', agents: [priya], ringSeconds: 5, talkSeconds: 500 },
+      600,
+    );
+    const short = pastCall({ scenario: 'missed', caller: '+919123400005', agents: [arjun], ringSeconds: 20 }, 300);
+    for (const step of [...short.steps, ...long.steps]) await send(step);
+    const { calls } = (await (await fetch(`${running.base}/api/calls?status=finished`)).json()) as { calls: CallRow[] };
+    expect(calls.map((call) => call.uid)).toEqual([long.uid, short.uid]);
+    const all = (await (await fetch(`${running.base}/api/calls`)).json()) as { calls: CallRow[] };
+    expect(all.calls.map((call) => call.uid)).toEqual([short.uid, long.uid]);
+  });
+});
+
+describe('the example database', () => {
+  it('opens a database of the first schema and adds the columns it lacks', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'myoperator-old-db-'));
+    const path = join(directory, 'calls.db');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE calls (uid TEXT PRIMARY KEY, direction TEXT, caller TEXT, service_number TEXT,
+      status TEXT NOT NULL, status_since TEXT NOT NULL, outcome TEXT NOT NULL, answered_by TEXT, agent_name TEXT,
+      started_at TEXT, answered_at TEXT, ended_at TEXT, ring_seconds INTEGER, talk_seconds INTEGER,
+      last_event TEXT NOT NULL, events INTEGER NOT NULL, recording_url TEXT, department TEXT, format TEXT NOT NULL,
+      lead_id INTEGER, version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+    old.close();
+    try {
+      const database = new CallDatabase(path);
+      const columns = (database.db.prepare('PRAGMA table_info(calls)').all() as Array<{ name: string }>).map(
+        (column) => column.name,
+      );
+      expect(columns).toEqual(expect.arrayContaining(['dialing', 'dialing_at']));
+      database.close();
+      // Opening it again finds them there and adds nothing.
+      const again = new CallDatabase(path);
+      expect(again.db.prepare('PRAGMA table_info(calls)').all().length).toBe(columns.length);
+      again.close();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -1,14 +1,14 @@
-// Helpers for the example app's specs: the app on a temporary SQLite file and a free port on 127.0.0.1, and the
-// package's simulator CLI (the built bin) run against it.
+// Helpers for the example app's specs: the app on a temporary SQLite file and a free port on 127.0.0.1, the
+// package's simulator CLI (the built bin) run against it, and the Chromium the browser spec drives.
 
 import './built';
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
@@ -98,3 +98,40 @@ export function requestLines(stdout: string): RequestLine[] {
     .map((line) => JSON.parse(line) as RequestLine | { type: 'summary' })
     .filter((line): line is RequestLine => line.type === 'request');
 }
+
+/** The Chromium binaries looked for on PATH, in this order. */
+const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome'];
+
+/**
+ * The Chromium to drive: `CHROMIUM_PATH` when set, else the first of chromium, chromium-browser, google-chrome
+ * found on PATH. Throws, saying what to do, when there is none.
+ */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.CHROMIUM_PATH;
+  if (configured !== undefined && configured !== '') return configured;
+  for (const directory of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of CHROMIUM_NAMES) {
+      const candidate = join(directory, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  throw new Error(
+    `No Chromium found: none of ${CHROMIUM_NAMES.join(', ')} is on PATH. Install one, or set CHROMIUM_PATH to ` +
+      'the browser binary.',
+  );
+}
+
+/** The flags Chromium runs with in the specs: headless, and nothing that reaches out to the network by itself. */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
