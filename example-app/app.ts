@@ -50,12 +50,6 @@ export interface ExampleApp {
   close(): void;
 }
 
-/** What the dispatcher leaves for the app with `respond: 'next'`. */
-interface DispatchResult {
-  duplicate: boolean;
-  pending: boolean;
-}
-
 const CALL_STATUSES: readonly CallStatus[] = ['ringing', 'in_conversation', 'finished'];
 
 function queryText(value: unknown): string | undefined {
@@ -119,7 +113,7 @@ export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleA
   app.disable('x-powered-by');
 
   const answerWebhook = (req: Request, res: Response, next: NextFunction): void => {
-    const result = res.locals.myOperator as DispatchResult | undefined;
+    const result = res.locals.myOperator;
     const event = req.callEvent;
     if (result === undefined || event === undefined) {
       next();

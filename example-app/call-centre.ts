@@ -209,7 +209,7 @@ export function buildDemoCall(plan: Readonly<DemoCallPlan>, startedAt: Date, uid
   const someone = answerer ?? plan.agents[0] ?? DEMO_AGENTS[0];
   const hunt = plan.agents.length > 1 && supportsHunts(format);
   if (hunt) {
-    const call = buildScenario(plan.scenario, { ...options, agents: plan.agents } as ScenarioOptions);
+    const call = buildScenario(plan.scenario, { ...options, agents: plan.agents });
     return { call, hunt, answeredBy: answerer, dialled: plan.agents };
   }
   const call = buildScenario(plan.scenario, { ...options, ...(someone ? { agent: someone } : {}) });

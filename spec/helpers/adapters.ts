@@ -34,22 +34,27 @@ export interface AdapterServer {
 
 /** A Fetch API handler served by node:http (what Bun, Deno and Workers do natively). */
 export function fetchListener(handler: (request: Request) => Promise<Response>) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const method = req.method ?? 'GET';
-    const body = method === 'GET' || method === 'HEAD' ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
+    const body = method === 'GET' || method === 'HEAD' ? null : Readable.toWeb(req);
     const request = new Request(new URL(req.url ?? '/', origin), {
       method,
       headers,
       ...(body === null ? {} : { body, duplex: 'half' }),
-    } as RequestInit);
+    });
     const response = await handler(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
+  };
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    respond(req, res).catch((error: unknown) => {
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
   };
 }
 
