@@ -37,8 +37,8 @@ export type Settle = (outcome: DispatchOutcome, error?: unknown) => void;
 
 interface PendingEntry {
   readonly deadline: number;
-  done: boolean;
-  readonly settle: Settle;
+  /** Dropped once the dispatch settled, so a settled entry waiting for the timer holds no request. */
+  settle: Settle | null;
   next: PendingEntry | null;
 }
 
@@ -58,7 +58,7 @@ class PendingDispatches {
   }
 
   add(settle: Settle): PendingEntry {
-    const entry: PendingEntry = { deadline: Date.now() + this.#timeoutMs, done: false, settle, next: null };
+    const entry: PendingEntry = { deadline: Date.now() + this.#timeoutMs, settle, next: null };
     if (this.#tail === null) this.#head = entry;
     else this.#tail.next = entry;
     this.#tail = entry;
@@ -75,11 +75,10 @@ class PendingDispatches {
     this.#armed = false;
     const now = Date.now();
     let entry = this.#head;
-    while (entry !== null && (entry.done || entry.deadline <= now)) {
-      if (!entry.done) {
-        entry.done = true;
-        entry.settle('pending');
-      }
+    while (entry !== null && (entry.settle === null || entry.deadline <= now)) {
+      const settle = entry.settle;
+      entry.settle = null;
+      settle?.('pending');
       entry = entry.next;
     }
     this.#head = entry;
@@ -133,15 +132,15 @@ export class Dispatcher {
     calls.receive(event, ctx).then(
       (result) => {
         if (entry !== null) {
-          if (entry.done) return;
-          entry.done = true;
+          if (entry.settle === null) return;
+          entry.settle = null;
         }
         settle(result.duplicate ? 'duplicate' : 'ok');
       },
       (error: unknown) => {
         if (entry !== null) {
-          if (entry.done) return;
-          entry.done = true;
+          if (entry.settle === null) return;
+          entry.settle = null;
         }
         const refused = error instanceof MyOperatorWebhookError && error.code === 'shutting_down';
         if (refused || this.#failWith500) settle('failed', error);
