@@ -1,12 +1,12 @@
 // The example app's settings from the environment, with defaults that make `npm run example` work as it is:
-// PORT (3000), DATABASE_PATH, MYOPERATOR_HEADER ("x-myoperator-token: demo-secret"), MYOPERATOR_BASIC_USER/_PASSWORD.
+// PORT (3000), DATABASE_PATH, MYOPERATOR_HEADER ("my-super-secret-token: abc123def"), MYOPERATOR_BASIC_USER/_PASSWORD.
 
 import { join } from 'node:path';
 
 import type { AuthenticateOptions } from 'myoperator-webhooks';
 
 /** The header the example expects unless MYOPERATOR_HEADER says otherwise (the panel's "Name: value" form). */
-export const DEFAULT_HEADER = 'x-myoperator-token: demo-secret';
+export const DEFAULT_HEADER = 'my-super-secret-token: abc123def';
 
 /** Where the example keeps its SQLite database unless DATABASE_PATH says otherwise. */
 export const DEFAULT_DATABASE_PATH = join(__dirname, 'data', 'calls.db');

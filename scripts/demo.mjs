@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
-const DEFAULT_HEADER = 'x-myoperator-token: demo-secret';
+const DEFAULT_HEADER = 'my-super-secret-token: abc123def';
 const DEMO_DATABASE = join(root, 'example-app', 'data', 'demo.db');
 const USAGE = `Usage: npm run demo [-- --once] [-- --no-build]
 

@@ -560,7 +560,7 @@
 
   $('#simulate-command').textContent =
     `npx myoperator-webhooks simulate answered --url ${location.origin}/myoperator/incall ` +
-    `--header "x-myoperator-token: demo-secret" --delay 1000`;
+    `--header "my-super-secret-token: abc123def" --delay 1000`;
 
   const source = new EventSource('/events');
   source.addEventListener('open', () => {

@@ -314,7 +314,7 @@ function buildRequest(
  * @example
  * const built = buildWebhookRequest(buildInCallLog({ call_state: '6' }), {
  *   path: '/myoperator/incall',
- *   headers: ['x-myoperator-token: demo-secret'],
+ *   headers: ['my-super-secret-token: abc123def'],
  * });
  * await request(app).post(built.path).set(built.headers).send(built.body).expect(200);
  * @example

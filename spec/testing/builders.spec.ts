@@ -30,7 +30,7 @@ import {
 import { deepFreeze } from '../../lib/testing/deep-freeze';
 
 const MOUNT = '/myoperator/incall';
-const SECRET = 'x-myoperator-token: demo-secret';
+const SECRET = 'my-super-secret-token: abc123def';
 /** Every panel field, by key: the mapping a receiver and the builders share. */
 const EVERY_FIELD: QueryParamMapping = Object.fromEntries(QUERY_FIELDS.map((row) => [`q_${row.key}`, row.key]));
 /** The fields a CallEvent built from the query alone can be compared on. */
