@@ -105,7 +105,8 @@ describe('RedisStore', () => {
 
     it('reads the defaults, ignores undefined options and leaves the caller’s object as it was', () => {
       const options = Object.freeze({ client, keyPrefix: undefined, timeoutMs: undefined });
-      const store = new RedisStore(options);
+      // `undefined` for an option, as JavaScript callers write it.
+      const store = new RedisStore(options as unknown as ConstructorParameters<typeof RedisStore>[0]);
       expect([store.keyPrefix, store.timeoutMs]).toEqual(['myoperator:', 1000]);
       expect(options).toEqual({ client, keyPrefix: undefined, timeoutMs: undefined });
     });

@@ -236,9 +236,14 @@ describe('buildWebhookRequest()', () => {
 
       expect(buildWebhookRequest(log, {})).toEqual(expected);
       expect(buildWebhookRequest(log, options)).toEqual(expected);
-      expect(buildWebhookRequest(log, { path: undefined, method: undefined, queryParams: undefined })).toEqual(
-        expected,
-      );
+      // `undefined` for an option, as JavaScript callers write it.
+      expect(
+        buildWebhookRequest(log, {
+          path: undefined,
+          method: undefined,
+          queryParams: undefined,
+        } as unknown as WebhookRequestOptions),
+      ).toEqual(expected);
       expect(expected).toMatchObject({ method: 'POST', path: '/' });
     });
 

@@ -64,7 +64,15 @@ describe('authenticate()', () => {
 
   describe('with a check configured', () => {
     it('accepts undefined for the other options', () => {
-      expect(typeof authenticate({ ...AUTH, basic: undefined, query: undefined, realm: undefined })).toBe('function');
+      // `undefined` for an option, as JavaScript callers write it.
+      expect(
+        typeof authenticate({
+          ...AUTH,
+          basic: undefined,
+          query: undefined,
+          realm: undefined,
+        } as unknown as AuthenticateOptions),
+      ).toBe('function');
     });
 
     it('accepts an options object without a prototype', () => {
