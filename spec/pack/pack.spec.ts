@@ -2,7 +2,7 @@
 // on Express 4, one on Express 5) that require and import it, run the README's quick start on a real server and
 // typecheck against its types. Uses the dist/ that `npm test` builds before jest; it never builds dist itself.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -533,6 +533,36 @@ describe('the packed package', () => {
         rawAgain: [200, { ok: true, duplicate: true }],
         fired: [['incoming_call', '+919711636496', 'n2.1596270949.2175190']],
       });
+    });
+
+    it("runs the README's quick start as pasted, and the README's curl gets 200 and the handler's line", async () => {
+      const { dir } = consumer(major);
+      const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## What arrives'));
+      const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+      const curl = /```sh\n(curl[\s\S]*?)```/.exec(section)?.[1];
+      if (code === undefined || curl === undefined) throw new Error('the README has no quick start code and curl');
+      await writeFile(join(dir, 'server.mjs'), code);
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const server = spawn(process.execPath, ['server.mjs'], { cwd: dir, env: { ...childEnv(), PORT: String(port) } });
+      let printed = '';
+      server.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      server.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      try {
+        const started = Date.now();
+        while (!printed.includes('MyOperator webhook on')) {
+          if (Date.now() - started > 20_000 || server.exitCode !== null)
+            throw new Error(`the quick start did not start:\n${printed}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const first = await run('bash', ['-c', curl.replaceAll('localhost:3000', `127.0.0.1:${port}`)], dir);
+        const again = await run('bash', ['-c', curl.replaceAll('localhost:3000', `127.0.0.1:${port}`)], dir);
+        expect([first.stdout.trim(), again.stdout.trim()]).toEqual(['{"ok":true}', '{"ok":true,"duplicate":true}']);
+        expect(printed).toContain('call n2.1596270949.2175190 from +919711636496');
+        expect(printed.match(/call n2\.1596270949\.2175190 from/g)).toHaveLength(1);
+      } finally {
+        server.kill();
+      }
     });
 
     it("serves the README's piece-by-piece composition as an ES module", async () => {
