@@ -13,6 +13,11 @@ declare module 'autocannon' {
     setupRequest?: (request: AutocannonRequestData) => AutocannonRequestData;
   }
 
+  /** One connection: `setupClient` may replace its requests (its own `setupRequest`, so its own state). */
+  interface AutocannonClient {
+    setRequests(requests: AutocannonRequest[]): void;
+  }
+
   interface AutocannonOptions {
     url: string;
     connections?: number;
@@ -22,6 +27,7 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     requests?: AutocannonRequest[];
+    setupClient?: (client: AutocannonClient) => void;
   }
 
   interface AutocannonHistogram {
