@@ -24,6 +24,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    /** Milliseconds between samples; also how often the end of `duration` is noticed. */
+    sampleInt?: number;
     method?: string;
     headers?: Record<string, string>;
     requests?: AutocannonRequest[];

@@ -24,13 +24,29 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** Node's own modules, in the few groups that say what the time is for. */
+function nodeGroup(url: string): string {
+  if (/^node:(_http_|internal\/http)/.test(url)) return 'node: http';
+  if (/^node:(net|stream|internal\/(stream|streams\/|net|stream_base_commons))/.test(url)) {
+    return 'node: net, streams (writev...)';
+  }
+  if (/^node:(events|timers|internal\/(timers|process\/task_queues|async_hooks))/.test(url)) {
+    return 'node: events, timers, ticks';
+  }
+  if (/^node:(crypto|internal\/crypto)/.test(url)) return 'node: crypto (hashes, timingSafeEqual)';
+  if (/^node:(querystring|url|string_decoder|buffer|internal\/(url|querystring|buffer))/.test(url)) {
+    return 'node: querystring, url, buffers, strings';
+  }
+  return 'node: other';
+}
+
 /** Where a function belongs; `null` for V8 builtins and native code, charged to the JavaScript that called them. */
 function groupOf(frame: CallFrame): string | null {
   const { functionName, url } = frame;
   if (functionName === '(garbage collector)') return 'GC (main thread)';
   if (functionName === '(program)') return 'V8 / native, outside any JS (program)';
   if (functionName === '(idle)' || functionName === '(root)') return functionName;
-  if (url.startsWith('node:')) return 'node internals (http, net, streams, events...)';
+  if (url.startsWith('node:')) return nodeGroup(url);
   const modules = url.lastIndexOf('/node_modules/');
   if (modules >= 0) {
     const rest = url.slice(modules + '/node_modules/'.length).split('/');
@@ -46,6 +62,31 @@ function groupOf(frame: CallFrame): string | null {
     return null;
   }
   return `other: ${url.replace(/^file:\/\//, '')}`;
+}
+
+/**
+ * The package's own dependencies that Express does not bring. body-parser and raw-body count with Express (the
+ * package reads bodies with them too: the by-package list shows them apart).
+ */
+const PACKAGE_DEPENDENCIES = new Set([
+  'ajv',
+  'fast-deep-equal',
+  'fast-uri',
+  'json-schema-traverse',
+  'ioredis',
+  'basic-auth',
+]);
+
+/** A coarser view: Node itself, Express with its dependencies, the package (and ajv), GC, the server itself. */
+function layerOf(group: string): string {
+  if (group.startsWith('node: ') || group.startsWith('V8 / native')) return 'Node (HTTP, net, streams, events; native)';
+  if (group === 'myoperator-webhooks' || group.startsWith('ajv') || PACKAGE_DEPENDENCIES.has(group)) {
+    return 'myoperator-webhooks and its own dependencies (ajv, ioredis)';
+  }
+  if (group.startsWith('GC')) return 'GC (main thread)';
+  if (group.startsWith('bench server')) return group;
+  if (group.startsWith('other: ') || group.startsWith('eval') || group.startsWith('V8 builtins')) return 'other';
+  return 'Express and the HTTP libraries (router, body-parser, raw-body, qs...)';
 }
 
 function label(frame: CallFrame): string {
@@ -88,13 +129,21 @@ export function summarizeProfile(profile: CpuProfile, options: ProfileSummaryOpt
     return resolved;
   };
 
+  // A sample stands for the time since the one before it. The first one's (since the profiler started) and any
+  // gap of more than ten sampling intervals (the process was not running, e.g. descheduled) are left out.
+  const sortedDeltas = [...profile.timeDeltas].sort((a, b) => a - b);
+  const interval = sortedDeltas[Math.floor(sortedDeltas.length / 2)] ?? 0;
+  let gaps = 0;
+
   const groups = new Map<string, number>();
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let all = 0;
   let idle = 0;
   profile.samples.forEach((id, index) => {
-    const delta = profile.timeDeltas[index] ?? 0;
+    const raw = index === 0 ? 0 : (profile.timeDeltas[index] ?? 0);
+    const delta = raw > 10 * interval ? 0 : raw;
+    gaps += raw - delta;
     const node = byId.get(id);
     if (!node) return;
     all += delta;
@@ -120,15 +169,21 @@ export function summarizeProfile(profile: CpuProfile, options: ProfileSummaryOpt
     }
   });
   const busy = all - idle;
+  const layers = new Map<string, number>();
+  for (const [group, value] of groups) layers.set(layerOf(group), (layers.get(layerOf(group)) ?? 0) + value);
   const requests = options.requests ?? 0;
   const figure = (value: number): string =>
     `${((100 * value) / busy).toFixed(1).padStart(5)}%` +
     (requests > 0 ? `  ${(value / requests).toFixed(1).padStart(6)} us/req` : '');
   const sorted = (map: Map<string, number>): Array<[string, number]> => [...map].sort((a, b) => b[1] - a[1]);
   const lines = [
-    `${(all / 1e6).toFixed(1)} s sampled, main thread busy ${(busy / 1e6).toFixed(2)} s` +
+    `${(all / 1e6).toFixed(1)} s sampled (every ${interval} us; ${(gaps / 1e6).toFixed(2)} s of gaps left out), ` +
+      `main thread busy ${(busy / 1e6).toFixed(2)} s` +
       (requests > 0 ? ` = ${(busy / requests).toFixed(1)} us per request (${requests} requests)` : '') +
       '; % of busy time',
+    '',
+    'by layer:',
+    ...sorted(layers).map(([name, value]) => `  ${figure(value)}  ${name}`),
     '',
     'by package (self time; V8 builtins such as JSON.parse charged to the package that called them):',
     ...sorted(groups).map(([name, value]) => `  ${figure(value)}  ${name}`),

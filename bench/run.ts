@@ -175,8 +175,8 @@ function listOption(text: string | undefined, fallback: readonly string[]): stri
 
 const config = {
   rounds: Math.round(envNumber('BENCH_ROUNDS', quick ? 2 : 6)),
-  burstSeconds: envNumber('BENCH_DURATION', quick ? 0.5 : 2),
-  warmupSeconds: envNumber('BENCH_WARMUP', quick ? 0.3 : 1.5),
+  burstSeconds: envNumber('BENCH_DURATION', quick ? 0.3 : 2),
+  warmupSeconds: envNumber('BENCH_WARMUP', quick ? 0.2 : 1.5),
   connections: Math.round(envNumber('BENCH_CONNECTIONS', 32)),
   only: listOption(
     process.env.BENCH_ONLY,
