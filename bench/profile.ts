@@ -194,9 +194,11 @@ export function summarizeProfile(profile: CpuProfile, options: ProfileSummaryOpt
       .map(([name, value]) => `  ${figure(value)}  ${name}`),
     '',
     `top ${top} functions of the package by total time (self + what they call):`,
-    ...sorted(total)
-      .slice(0, top)
-      .map(([name, value]) => `  ${figure(value)}  ${name}`),
+    ...(total.size === 0
+      ? ['  (none: this variant does not run the package)']
+      : sorted(total)
+          .slice(0, top)
+          .map(([name, value]) => `  ${figure(value)}  ${name}`)),
   ];
   return lines;
 }
