@@ -91,11 +91,12 @@ function layerOf(group: string): string {
 
 function label(frame: CallFrame): string {
   const { functionName, url, lineNumber } = frame;
-  const file = url
-    .replace(/^file:\/\//, '')
-    .replace(/^.*\/node_modules\//, '~/')
-    .replace(/^.*\/bench\/results\/dist\//, 'dist/')
-    .replace(/^.*\/(bench|lib|dist)\//, '$1/');
+  const path = url.replace(/^file:\/\//, '');
+  const modules = path.lastIndexOf('/node_modules/');
+  const file =
+    modules >= 0
+      ? `~/${path.slice(modules + '/node_modules/'.length)}`
+      : path.replace(/^.*\/bench\/results\/dist\//, 'dist/').replace(/^.*\/(bench|lib|dist)\//, '$1/');
   return `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}` : ' (builtin)'}`;
 }
 
