@@ -13,15 +13,23 @@ declare module 'autocannon' {
     setupRequest?: (request: AutocannonRequestData) => AutocannonRequestData;
   }
 
+  /** One connection: `setupClient` may replace its requests (its own `setupRequest`, so its own state). */
+  interface AutocannonClient {
+    setRequests(requests: AutocannonRequest[]): void;
+  }
+
   interface AutocannonOptions {
     url: string;
     connections?: number;
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    /** Milliseconds between samples; also how often the end of `duration` is noticed. */
+    sampleInt?: number;
     method?: string;
     headers?: Record<string, string>;
     requests?: AutocannonRequest[];
+    setupClient?: (client: AutocannonClient) => void;
   }
 
   interface AutocannonHistogram {

@@ -1,5 +1,5 @@
-// What the benchmark processes share: the built package, the request every variant receives, the IPC messages
-// between the runner and its children, and the statistics.
+// What the benchmark processes share: the built package, the IPC messages between the runner and its children,
+// and the statistics.
 
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
@@ -7,6 +7,7 @@ import { join, resolve as resolvePath } from 'node:path';
 
 import type * as Package from '../lib/index';
 import type * as Testing from '../lib/testing/index';
+import type { TrafficPlan } from './traffic';
 
 const requireHere = createRequire(__filename);
 
@@ -31,101 +32,117 @@ export function loadTesting(): typeof Testing {
   return requireHere(dist ? join(dist, 'cjs/testing/index.js') : 'myoperator-webhooks/testing') as typeof Testing;
 }
 
+/**
+ * A function exported by the built package that this checkout's types may not know yet (the node and fetch
+ * handlers), or `undefined`; the caller states its type.
+ */
+export function packageExport(name: string): unknown {
+  const value = (loadPackage() as unknown as Record<string, unknown>)[name];
+  return typeof value === 'function' ? value : undefined;
+}
+
 /** Where every variant answers. */
 export const WEBHOOK_PATH = '/myoperator/incall';
 /** The secret header, as typed in MyOperator's panel; every variant checks it. */
 export const AUTH_HEADER_LINE = 'my-super-secret-token: abc123def';
 export const AUTH_HEADER_NAME = 'my-super-secret-token';
 export const AUTH_HEADER_VALUE = 'abc123def';
+/** The most a benchmark server (floor, fetch bridge) reads of a body before it answers 413. */
+export const BODY_LIMIT_BYTES = 100 * 1024;
 
-/** Stands for the uid in the body template; URL-safe, so it survives form encoding unchanged. */
-const UID_PLACEHOLDER = 'BENCHUIDPLACEHOLDER';
-
-/** A request whose body is `before + uid + after`: a fresh uid per request costs the load process one concat. */
-export interface RequestTemplate {
-  path: string;
-  headers: Record<string, string>;
-  before: string;
-  after: string;
-}
-
-/** The seed's in-call log as MyOperator posts it (form-encoded `myoperator=` field, secret header). */
-export function buildRequestTemplate(): RequestTemplate {
-  const { buildInCallLog, buildWebhookRequest } = loadTesting();
-  const request = buildWebhookRequest(buildInCallLog({ uid: UID_PLACEHOLDER }), {
-    path: WEBHOOK_PATH,
-    headers: [AUTH_HEADER_LINE],
-    encoding: 'form',
-  });
-  const body = request.body ?? '';
-  const at = body.indexOf(UID_PLACEHOLDER);
-  if (at < 0 || body.indexOf(UID_PLACEHOLDER, at + 1) >= 0) throw new Error('the uid placeholder must occur once');
-  return {
-    path: request.path,
-    headers: request.headers,
-    before: body.slice(0, at),
-    after: body.slice(at + UID_PLACEHOLDER.length),
-  };
-}
-
-/** Runner -> load process: one load phase (the warm-up, then the measured run, on the same connections' target). */
+/** Runner -> load process: one burst against one server. */
 export interface LoadOrder {
   url: string;
-  template: RequestTemplate;
-  /** Unique per variant, round and phase, so no two requests of a whole run share a uid. */
+  traffic: TrafficPlan;
+  /** Unique per variant, shape, round and phase, so no two calls of a whole run share a uid. */
   uidPrefix: string;
   connections: number;
   seconds: number;
 }
 
-/** Load process -> runner, after each phase. */
+/** Load process -> runner, after each burst. */
 export interface LoadReport {
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   requests: number;
+  /** Requests built as redeliveries (a body sent before, again); the last few built may not have been sent. */
+  redeliveries: number;
   non2xx: number;
   errors: number;
   timeouts: number;
   durationSeconds: number;
+  /** CPU time the load process used during the burst, in microseconds (is the load generator the limit?). */
+  loadCpuMicros: number;
 }
 
 /** Server process -> runner, once it listens. */
 export interface ServerReady {
   port: number;
+  /** What the server runs, when it says (e.g. `express 4.22.3`): printed by the runner. */
+  about?: string;
 }
 
 /** Runner -> server: "how much CPU have you used?"; the server answers with a CpuUsage. */
 export const CPU_QUERY = 'cpu-usage';
 
-/** Server -> runner: user + system CPU time of the server process so far, in microseconds. */
+/** Server -> runner: user + system CPU time of the server process so far (all its threads), in microseconds. */
 export interface CpuUsage {
   cpuMicros: number;
 }
 
+/** Runner -> server: start the V8 CPU profiler (sampling every `intervalMicros`). */
+export interface ProfileStart {
+  profileStart: { intervalMicros: number };
+}
+
+/** Runner -> server: stop the profiler and write the profile to `file`; the server answers with ProfileWritten. */
+export interface ProfileStop {
+  profileStop: { file: string };
+}
+
+/** Server -> runner: the profile is written. */
+export interface ProfileWritten {
+  profileWritten: string;
+}
+
+function isObject(message: unknown): message is Record<string, unknown> {
+  return typeof message === 'object' && message !== null;
+}
+
 export function isServerReady(message: unknown): message is ServerReady {
-  return typeof message === 'object' && message !== null && typeof (message as ServerReady).port === 'number';
+  return isObject(message) && typeof message.port === 'number';
 }
 
 export function isCpuUsage(message: unknown): message is CpuUsage {
-  return typeof message === 'object' && message !== null && typeof (message as CpuUsage).cpuMicros === 'number';
+  return isObject(message) && typeof message.cpuMicros === 'number';
 }
 
 export function isLoadOrder(message: unknown): message is LoadOrder {
-  return typeof message === 'object' && message !== null && typeof (message as LoadOrder).url === 'string';
+  return isObject(message) && typeof message.url === 'string' && isObject(message.traffic);
 }
 
 export function isLoadReport(message: unknown): message is LoadReport {
-  return (
-    typeof message === 'object' && message !== null && typeof (message as LoadReport).requestsPerSecond === 'number'
-  );
+  return isObject(message) && typeof message.requestsPerSecond === 'number';
 }
 
-/** Tells the runner the server listens (children are forked with an IPC channel). */
-export function announceListening(server: { address(): unknown }): void {
+export function isProfileStart(message: unknown): message is ProfileStart {
+  return isObject(message) && isObject(message.profileStart);
+}
+
+export function isProfileStop(message: unknown): message is ProfileStop {
+  return isObject(message) && isObject(message.profileStop);
+}
+
+export function isProfileWritten(message: unknown): message is ProfileWritten {
+  return isObject(message) && typeof message.profileWritten === 'string';
+}
+
+/** Tells the runner the server listens (children are started with an IPC channel). */
+export function announceListening(server: { address(): unknown }, about?: string): void {
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('the server has no TCP address');
-  const ready: ServerReady = { port: (address as { port: number }).port };
+  const ready: ServerReady = { port: (address as { port: number }).port, ...(about ? { about } : {}) };
   if (process.send) process.send(ready);
   else console.log(`listening on http://127.0.0.1:${ready.port}${WEBHOOK_PATH}`);
 }
@@ -150,6 +167,21 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The median of some values and their spread (smallest, largest). */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  return {
+    median: median(values),
+    min: values.length === 0 ? Number.NaN : Math.min(...values),
+    max: values.length === 0 ? Number.NaN : Math.max(...values),
+  };
 }
 
 /** Reads a positive number from the environment. */

@@ -1,41 +1,59 @@
-// The load generator, in its own process: for each LoadOrder (warm-up, then the measured run) it runs autocannon
-// with a new uid in every request body (so de-duplication never short-circuits) and sends back a LoadReport.
+// The load generator, in its own process (pinned to its own core by the runner): for each LoadOrder it runs one
+// burst of autocannon, each connection sending its own calls in order (bench/traffic.ts), and sends back a
+// LoadReport.
 
 import autocannon from 'autocannon';
 
 import { isLoadOrder, type LoadOrder, type LoadReport } from './common';
+import { bodyGenerator, type BodyGenerator } from './traffic';
+
+function cpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
 
 async function runLoad(order: LoadOrder): Promise<LoadReport> {
-  let counter = 0;
-  const { template } = order;
+  const { traffic } = order;
+  const generators: BodyGenerator[] = [];
+  const cpuBefore = cpuMicros();
   const result = await autocannon({
     url: order.url,
     connections: order.connections,
     pipelining: 1,
     duration: order.seconds,
     timeout: 10,
-    requests: [
-      {
-        method: 'POST',
-        path: template.path,
-        headers: template.headers,
-        setupRequest: (request) => {
-          counter++;
-          request.body = `${template.before}${order.uidPrefix}.${counter}${template.after}`;
-          return request;
+    // autocannon notices the end of `duration` at its next sample: every 100 ms instead of every second.
+    sampleInt: 100,
+    // The initial request is replaced by setupClient before anything is sent.
+    requests: [{ method: 'POST', path: traffic.path, headers: traffic.headers }],
+    // One generator per connection: with no pipelining, a connection's webhooks arrive in the order it sends them.
+    setupClient: (client) => {
+      const generator = bodyGenerator(traffic, order.uidPrefix, generators.length);
+      generators.push(generator);
+      client.setRequests([
+        {
+          method: 'POST',
+          path: traffic.path,
+          headers: traffic.headers,
+          setupRequest: (request) => {
+            request.body = generator.next();
+            return request;
+          },
         },
-      },
-    ],
+      ]);
+    },
   });
   return {
     requestsPerSecond: result.requests.total / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     requests: result.requests.total,
+    redeliveries: generators.reduce((sum, generator) => sum + generator.redeliveries, 0),
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     durationSeconds: result.duration,
+    loadCpuMicros: cpuMicros() - cpuBefore,
   };
 }
 
@@ -45,7 +63,7 @@ process.on('message', (message: unknown) => {
     console.error('load: expected a LoadOrder');
     process.exit(2);
   }
-  // A watchdog: each phase is bounded in time even if the server stops answering.
+  // A watchdog: each burst is bounded in time even if the server stops answering.
   const watchdog = setTimeout(
     () => {
       console.error('load: timed out');

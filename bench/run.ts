@@ -1,7 +1,8 @@
-// `npm run bench`: the HTTP comparison (floor, hand-written Express, the full chain on MemoryStore and Redis),
-// each server and the load in their own processes, rounds alternated, medians; then the micro-benchmarks.
+// `npm run bench`: the HTTP comparison (every variant a server process alive for the whole run, short bursts
+// interleaved round by round, two traffic shapes, CPU time per request, per-round ratios), then the
+// micro-benchmarks. `npm run bench -- --profile <variant>`: one variant under the V8 CPU profiler instead.
 
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -9,77 +10,200 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 
 import {
-  buildRequestTemplate,
   CPU_QUERY,
   envNumber,
   formatInteger,
   freePort,
   isCpuUsage,
   isLoadReport,
+  isProfileWritten,
   isQuickMode,
   isServerReady,
-  loadPackage,
-  median,
+  packageExport,
+  spread,
   type LoadOrder,
   type LoadReport,
+  type ProfileStart,
+  type ProfileStop,
   type Rates,
-  type RequestTemplate,
+  type Spread,
 } from './common';
 import { printMemoryResult, type MemoryResult } from './micro/memory';
 import { printNormalizeResults, type NormalizeResult } from './micro/normalize';
 import { printStoreResults, type StoreResult } from './micro/store';
+import { canReadProcCpu, choosePinning, procCpuMicros, spawnPinned, type Pinning } from './pinning';
+import { summarizeProfile, type CpuProfile } from './profile';
+import { buildTrafficPlan, TRAFFIC_SHAPES, type TrafficPlan, type TrafficShape } from './traffic';
 
-type VariantId = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+// ---------------------------------------------------------------------------------------------------------------
+// Variants, ratios, targets
+
+const VARIANT_IDS = [
+  'floor',
+  'hand',
+  'express5',
+  'express4',
+  'node',
+  'fetch',
+  'redis',
+  'express5-nostore',
+  'express5-empty',
+] as const;
+type VariantId = (typeof VARIANT_IDS)[number];
 
 interface Variant {
   id: VariantId;
   name: string;
   script: string;
   env: Record<string, string>;
+  /** Run only when named in BENCH_ONLY. */
+  diagnostic?: boolean;
+  /** The built package's export the variant needs (skipped, with a line, when the build lacks it). */
+  needsExport?: string;
+  /** Needs the redis-server the bench starts. */
+  needsRedis?: boolean;
 }
 
-/** One variant in one round: what the load generator saw, and the server's CPU time per request. */
-interface RoundReport extends LoadReport {
-  serverCpuMicrosPerRequest: number;
+const VARIANTS: readonly Variant[] = [
+  {
+    id: 'floor',
+    name: 'node:http floor: form body, JSON.parse, normalizePayload',
+    script: 'servers/floor.ts',
+    env: {},
+  },
+  { id: 'hand', name: 'hand-written Express 5 handler', script: 'servers/express-handler.ts', env: {} },
+  {
+    id: 'express5',
+    name: 'myOperatorWebhook() on Express 5, MemoryStore',
+    script: 'servers/express-chain.ts',
+    env: { BENCH_EXPRESS: '5' },
+  },
+  {
+    id: 'express4',
+    name: 'myOperatorWebhook() on Express 4, MemoryStore',
+    script: 'servers/express-chain.ts',
+    env: { BENCH_EXPRESS: '4' },
+  },
+  {
+    id: 'node',
+    name: 'myOperatorNodeHandler() on node:http, MemoryStore',
+    script: 'servers/node-handler.ts',
+    env: {},
+    needsExport: 'myOperatorNodeHandler',
+  },
+  {
+    id: 'fetch',
+    name: 'myOperatorFetchHandler() via a node:http bridge, MemoryStore',
+    script: 'servers/fetch-handler.ts',
+    env: {},
+    needsExport: 'myOperatorFetchHandler',
+  },
+  {
+    id: 'redis',
+    name: 'myOperatorWebhook() on Express 5, RedisStore (+ redis-server CPU)',
+    script: 'servers/express-chain.ts',
+    env: { BENCH_EXPRESS: '5', BENCH_STORE: 'redis' },
+    needsRedis: true,
+  },
+  {
+    id: 'express5-nostore',
+    name: 'diagnostic: express5 with dedupe: false, sessions: false',
+    script: 'servers/express-chain.ts',
+    env: { BENCH_EXPRESS: '5', BENCH_STORE: 'none' },
+    diagnostic: true,
+  },
+  {
+    id: 'express5-empty',
+    name: 'diagnostic: express5, MemoryStore not filled first',
+    script: 'servers/express-chain.ts',
+    env: { BENCH_EXPRESS: '5', BENCH_PREFILL: '0' },
+    diagnostic: true,
+  },
+];
+
+interface RatioDefinition {
+  /** `top/bottom`: how many times faster `top` is than `bottom` (> 1: top is faster). */
+  id: string;
+  top: VariantId;
+  bottom: VariantId;
+  what: string;
+  target?: number;
 }
 
-interface VariantSummary {
-  id: VariantId;
-  name: string;
-  rounds: RoundReport[];
-  requestsPerSecond: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  serverCpuMicrosPerRequest: number;
-}
+const RATIOS: readonly RatioDefinition[] = [
+  { id: 'express5/hand', top: 'express5', bottom: 'hand', what: 'Express 5 chain / hand-written', target: 1.2 },
+  { id: 'node/hand', top: 'node', bottom: 'hand', what: 'node handler / hand-written', target: 3 },
+  { id: 'node/floor', top: 'node', bottom: 'floor', what: 'node handler / node:http floor', target: 0.7 },
+  { id: 'fetch/node', top: 'fetch', bottom: 'node', what: 'fetch handler (bridged) / node handler' },
+  { id: 'express4/hand', top: 'express4', bottom: 'hand', what: 'Express 4 chain / hand-written' },
+  { id: 'redis/express5', top: 'redis', bottom: 'express5', what: 'RedisStore / MemoryStore (Express 5)' },
+  { id: 'express5/floor', top: 'express5', bottom: 'floor', what: 'Express 5 chain / node:http floor' },
+];
 
-interface RatioSummary {
-  name: string;
-  /** Median over the rounds of the per-round ratio of requests/s. */
-  median: number;
-  perRound: number[];
-  /** The same ratio from the server's CPU time per request (bottom's / top's): robust on a shared machine. */
-  byCpuMedian: number;
-  byCpuPerRound: number[];
-}
+const MICRO_TARGETS = { inCallEventsPerSecond: 300_000, heapGrowth: 1.1 } as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Configuration
 
 const BENCH_DIR = __dirname;
 const RESULTS_DIR = join(BENCH_DIR, 'results');
 const README = join(BENCH_DIR, 'README.md');
 const quick = isQuickMode();
+const startedAt = Date.now();
+
+/** `[12 s]`: time since the runner started, for the progress lines. */
+function elapsed(): string {
+  return `[${Math.round((Date.now() - startedAt) / 1000)} s]`;
+}
+
+function argValue(flag: string): string | undefined {
+  const argv = process.argv.slice(2);
+  const at = argv.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
+  if (at < 0) return undefined;
+  const arg = argv[at]!;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[at + 1];
+}
+
+function listOption(text: string | undefined, fallback: readonly string[]): string[] {
+  return text === undefined || text.trim() === ''
+    ? [...fallback]
+    : text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+
 const config = {
-  rounds: Math.round(envNumber('BENCH_ROUNDS', quick ? 2 : 5)),
-  durationSeconds: envNumber('BENCH_DURATION', quick ? 1 : 5),
-  warmupSeconds: envNumber('BENCH_WARMUP', quick ? 0.5 : 2),
+  rounds: Math.round(envNumber('BENCH_ROUNDS', quick ? 2 : 6)),
+  burstSeconds: envNumber('BENCH_DURATION', quick ? 0.3 : 2),
+  warmupSeconds: envNumber('BENCH_WARMUP', quick ? 0.2 : 1.5),
   connections: Math.round(envNumber('BENCH_CONNECTIONS', 32)),
-  only: (process.env.BENCH_ONLY ?? 'a,b,c,d').split(',').map((id) => id.trim()),
+  only: listOption(
+    process.env.BENCH_ONLY,
+    VARIANTS.filter((variant) => variant.diagnostic !== true).map((variant) => variant.id),
+  ),
+  shapes: listOption(process.env.BENCH_SHAPES, TRAFFIC_SHAPES),
   http: process.env.BENCH_HTTP !== '0',
   micro: process.env.BENCH_MICRO !== '0',
-  profile: process.env.BENCH_PROFILE === '1',
+  profile: listOption(argValue('--profile') ?? process.env.BENCH_PROFILE, []),
+  profileShape: process.env.BENCH_PROFILE_SHAPE ?? 'realistic',
+  profileSeconds: envNumber('BENCH_PROFILE_SECONDS', quick ? 1 : 5),
+  profileIntervalMicros: Math.round(envNumber('BENCH_PROFILE_INTERVAL', 250)),
   quick,
 };
 
-const TARGETS = { chainOverHandWritten: 0.95, inCallEventsPerSecond: 300_000, heapGrowth: 1.1 } as const;
+function checkConfig(): void {
+  for (const id of [...config.only, ...config.profile]) {
+    if (!(VARIANT_IDS as readonly string[]).includes(id)) {
+      throw new Error(`unknown variant "${id}" (variants: ${VARIANT_IDS.join(', ')})`);
+    }
+  }
+  for (const shape of [...config.shapes, config.profileShape]) {
+    if (!(TRAFFIC_SHAPES as readonly string[]).includes(shape)) {
+      throw new Error(`unknown traffic shape "${shape}" (shapes: ${TRAFFIC_SHAPES.join(', ')})`);
+    }
+  }
+}
 
 function machine(): Record<string, string | number> {
   return {
@@ -90,6 +214,9 @@ function machine(): Record<string, string | number> {
     loadAverageAtStart: loadavg()[0]!.toFixed(2),
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child processes
 
 /** Waits for the first message that passes `guard`, or fails after `timeoutMs` or when the child exits. */
 function waitForMessage<T>(
@@ -135,215 +262,556 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-function forkScript(script: string, env: Record<string, string> = {}, execArgv: string[] = []): ChildProcess {
-  return fork(join(BENCH_DIR, script), [], {
-    execArgv: [...process.execArgv, ...execArgv],
+/** Starts a bench script in Node (with the runner's tsx loader) on `cores`, with an IPC channel. */
+function startScript(
+  cores: string | null,
+  script: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawnPinned(cores, process.execPath, [...process.execArgv, ...nodeArgs, join(BENCH_DIR, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
 
-interface MeasureOrder {
-  template: RequestTemplate;
-  uidPrefix: string;
-}
-
-async function serverCpuMicros(server: ChildProcess): Promise<number> {
-  const answer = waitForMessage(server, isCpuUsage, 10_000, 'server CPU usage');
-  server.send(CPU_QUERY);
-  return (await answer).cpuMicros;
-}
-
-/**
- * One variant in one round: a fresh server process, then a warm-up and the measured run from the load process
- * (which lives for the whole HTTP part: its JIT stays warm and its start-up is paid once), the server's CPU time
- * read just before and just after the measured run.
- */
-async function measureVariant(variant: Variant, load: ChildProcess, order: MeasureOrder): Promise<RoundReport> {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  if (config.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles', variant.id)}`);
-  const server = forkScript(variant.script, variant.env, nodeArgs);
-  try {
-    const { port } = await waitForMessage(server, isServerReady, 30_000, `server (${variant.id})`);
-    const phase = async (name: string, seconds: number): Promise<LoadReport> => {
-      const report = waitForMessage(load, isLoadReport, (seconds + 90) * 1000, `load generator (${name})`);
-      load.send({
-        url: `http://127.0.0.1:${port}`,
-        template: order.template,
-        uidPrefix: `${order.uidPrefix}${name}`,
-        connections: config.connections,
-        seconds,
-      } satisfies LoadOrder);
-      return report;
-    };
-    await phase('w', config.warmupSeconds);
-    const cpuBefore = await serverCpuMicros(server);
-    const report = await phase('m', config.durationSeconds);
-    const cpuAfter = await serverCpuMicros(server);
-    return { ...report, serverCpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, report.requests) };
-  } finally {
-    await stopChild(server);
-  }
-}
-
 interface RedisServer {
   port: number;
   process: ChildProcess;
-  client: Redis;
+  pid: number;
 }
 
 function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-async function startRedis(): Promise<RedisServer> {
+/** A redis-server on a free loopback port, pinned with the servers, answering PING, flushed. */
+async function startRedis(pinning: Pinning): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn(
+  const child = spawnPinned(
+    pinning.serverCores,
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 });
   client.on('error', () => undefined); // refused while redis-server starts; retried below
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      if (client.status !== 'ready') await client.connect();
-      await client.ping();
-      return { port, process: child, client };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        if (client.status !== 'ready') await client.connect();
+        await client.ping();
+        await client.flushall();
+        if (child.pid === undefined || !canReadProcCpu(child.pid)) {
+          throw new Error('cannot read redis-server CPU time from /proc: its cost would be left out');
+        }
+        return { port, process: child, pid: child.pid };
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('cannot read')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  } finally {
+    client.disconnect();
   }
-  client.disconnect();
   await stopChild(child);
   throw new Error(`redis-server did not answer on port ${port} within 5 s`);
 }
 
-function variantsToRun(redis: RedisServer | null): Variant[] {
-  const variants: Variant[] = [
-    { id: 'a', name: 'node:http floor (read form, JSON.parse)', script: 'servers/floor.ts', env: {} },
-    { id: 'b', name: 'hand-written Express handler', script: 'servers/express-handler.ts', env: {} },
-    { id: 'c', name: 'myOperatorWebhook(), MemoryStore', script: 'servers/webhook.ts', env: {} },
-  ];
-  if (redis) {
-    variants.push({
-      id: 'd',
-      name: 'myOperatorWebhook(), RedisStore',
-      script: 'servers/webhook.ts',
-      env: { BENCH_REDIS_PORT: String(redis.port) },
-    });
-  }
-  // A diagnostic, run only when asked for (BENCH_ONLY=...,e): (c) without de-duplication and sessions.
-  variants.push({
-    id: 'e',
-    name: 'myOperatorWebhook(), no dedupe, no sessions',
-    script: 'servers/webhook.ts',
-    env: { BENCH_STORELESS: '1' },
-  });
-  // Another diagnostic: (c) with its store empty at the start, to see what holding a full store costs.
-  variants.push({
-    id: 'f',
-    name: 'myOperatorWebhook(), MemoryStore empty at the start',
-    script: 'servers/webhook.ts',
-    env: { BENCH_PREFILL: '0' },
-  });
-  return variants.filter((variant) => config.only.includes(variant.id));
+interface RunningServer {
+  variant: Variant;
+  process: ChildProcess;
+  port: number;
+  /** redis-server, whose CPU time is counted in this variant's cost. */
+  redis: RedisServer | null;
 }
 
-function ratio(
-  name: string,
-  rounds: Map<VariantId, RoundReport[]>,
-  top: VariantId,
-  bottom: VariantId,
-): RatioSummary | null {
-  const over = rounds.get(top);
-  const under = rounds.get(bottom);
-  if (!over || !under) return null;
-  const perRound = over.map((report, index) => report.requestsPerSecond / under[index]!.requestsPerSecond);
-  const byCpuPerRound = over.map(
-    (report, index) => under[index]!.serverCpuMicrosPerRequest / report.serverCpuMicrosPerRequest,
-  );
-  return { name, median: median(perRound), perRound, byCpuMedian: median(byCpuPerRound), byCpuPerRound };
-}
-
-async function runHttp(redis: RedisServer | null): Promise<{ variants: VariantSummary[]; ratios: RatioSummary[] }> {
-  const variants = variantsToRun(redis);
-  const template = buildRequestTemplate();
-  const runId = Date.now().toString(36);
-  const rounds = new Map<VariantId, RoundReport[]>(variants.map((variant) => [variant.id, []]));
-  console.log(
-    `HTTP: ${variants.length} variants x ${config.rounds} rounds, ${config.warmupSeconds} s warm-up + ` +
-      `${config.durationSeconds} s measured each, ${config.connections} connections, order alternating per round`,
-  );
-  const runRound = async (load: ChildProcess, round: number): Promise<void> => {
-    // Alternate the order (a b c d, then d c b a, ...) so that drift in the machine's load favours no variant.
-    const order = round % 2 === 0 ? variants : [...variants].reverse();
-    for (const variant of order) {
-      if (variant.id === 'd' && redis) await redis.client.flushall();
-      const report = await measureVariant(variant, load, {
-        template,
-        uidPrefix: `n2.${runId}${variant.id}${round}`,
-      });
-      rounds.get(variant.id)!.push(report);
-      const faults = report.non2xx + report.errors + report.timeouts;
-      console.log(
-        `  round ${round + 1}/${config.rounds} (${variant.id}) ${formatInteger(report.requestsPerSecond).padStart(7)} ` +
-          `req/s  p50 ${report.latencyP50Ms} ms  p99 ${report.latencyP99Ms} ms  ` +
-          `server ${report.serverCpuMicrosPerRequest.toFixed(0)} CPU-us/req  load avg ${loadavg()[0]!.toFixed(2)}` +
-          (faults > 0 ? `  !! non-2xx ${report.non2xx}, errors ${report.errors}, timeouts ${report.timeouts}` : ''),
-      );
-    }
-  };
-  const load = forkScript('load.ts');
+async function startServer(
+  variant: Variant,
+  pinning: Pinning,
+  redis: RedisServer | null,
+  nodeArgs: string[],
+): Promise<RunningServer> {
+  // The quick mode checks the harness: a store filled with 5,000 calls is enough for that, and starts faster.
+  const env: Record<string, string> = {};
+  if (quick && process.env.BENCH_PREFILL === undefined) env.BENCH_PREFILL = '5000';
+  Object.assign(env, variant.env);
+  if (variant.needsRedis && redis) env.BENCH_REDIS_PORT = String(redis.port);
+  const child = startScript(pinning.serverCores, variant.script, env, nodeArgs);
   try {
-    for (let round = 0; round < config.rounds; round++) await runRound(load, round);
-  } finally {
-    await stopChild(load);
+    const { port, about } = await waitForMessage(child, isServerReady, 180_000, `server (${variant.id})`);
+    console.log(`  ${variant.id} listens on ${port}${about ? ` (${about})` : ''}`);
+    return { variant, process: child, port, redis: variant.needsRedis ? redis : null };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
   }
-  const summaries = variants.map((variant) => {
-    const reports = rounds.get(variant.id)!;
-    return {
-      id: variant.id,
-      name: variant.name,
-      rounds: reports,
-      requestsPerSecond: median(reports.map((report) => report.requestsPerSecond)),
-      latencyP50Ms: median(reports.map((report) => report.latencyP50Ms)),
-      latencyP99Ms: median(reports.map((report) => report.latencyP99Ms)),
-      serverCpuMicrosPerRequest: median(reports.map((report) => report.serverCpuMicrosPerRequest)),
-    };
-  });
-  const ratios = [
-    ratio('c/b (full chain / hand-written Express)', rounds, 'c', 'b'),
-    ratio('c/a (full chain / node:http floor)', rounds, 'c', 'a'),
-    ratio('d/c (RedisStore / MemoryStore)', rounds, 'd', 'c'),
-  ].filter((entry) => entry !== null);
+}
+
+async function serverCpuMicros(server: RunningServer): Promise<number> {
+  const answer = waitForMessage(server.process, isCpuUsage, 10_000, `server CPU usage (${server.variant.id})`);
+  server.process.send(CPU_QUERY);
+  return (await answer).cpuMicros;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Smoke check: every variant answers the traffic as the package does, and refuses a wrong secret
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** One realistic call, a redelivery, a worst-case request and a wrong secret; returns what went wrong, if anything. */
+async function smokeCheck(server: RunningServer, plans: ReadonlyMap<TrafficShape, TrafficPlan>): Promise<string[]> {
+  const problems: string[] = [];
+  const realistic = plans.get('realistic') ?? buildTrafficPlan('realistic');
+  const url = `http://127.0.0.1:${server.port}${realistic.path}`;
+  const uid = `n2.smoke.${server.variant.id}.${Date.now()}`;
+  for (const step of realistic.calls[0] ?? []) {
+    const status = await post(url, realistic.headers, step.parts.join(uid));
+    if (status !== 200) problems.push(`${step.label}: ${status}, expected 200`);
+  }
+  const first = realistic.calls[0]?.[0];
+  if (first) {
+    const status = await post(url, realistic.headers, first.parts.join(uid));
+    if (status !== 200) problems.push(`redelivery of ${first.label}: ${status}, expected 200`);
+    const wrongSecret = Object.fromEntries(
+      Object.entries(realistic.headers).map(([name, value]) => [name, name === 'content-type' ? value : 'wrong']),
+    );
+    const refused = await post(url, wrongSecret, first.parts.join(`${uid}.x`));
+    if (refused !== 401) problems.push(`wrong secret: ${refused}, expected 401`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bursts
+
+/** One burst of one variant: what the load generator saw, and what it cost the server side. */
+interface BurstReport extends LoadReport {
+  variant: VariantId;
+  shape: TrafficShape;
+  round: number;
+  /** The server process's CPU time per request, microseconds. */
+  serverCpuMicrosPerRequest: number;
+  /** redis-server's CPU time per request (0 when the variant does not use it). */
+  redisCpuMicrosPerRequest: number;
+  /** What the variant costs: server + redis-server CPU time per request. */
+  cpuMicrosPerRequest: number;
+  /** Share of one core the server side used during the burst (100: saturated). */
+  serverCpuPercent: number;
+  /** Share of one core the load generator used during the burst. */
+  loadCpuPercent: number;
+}
+
+interface LoadContext {
+  load: ChildProcess;
+  plans: ReadonlyMap<TrafficShape, TrafficPlan>;
+  runId: string;
+}
+
+async function loadBurst(
+  context: LoadContext,
+  server: RunningServer,
+  shape: TrafficShape,
+  uidPrefix: string,
+  seconds: number,
+): Promise<LoadReport> {
+  const report = waitForMessage(context.load, isLoadReport, (seconds + 90) * 1000, `load generator (${uidPrefix})`);
+  context.load.send({
+    url: `http://127.0.0.1:${server.port}`,
+    traffic: context.plans.get(shape)!,
+    uidPrefix,
+    connections: config.connections,
+    seconds,
+  } satisfies LoadOrder);
+  return report;
+}
+
+async function measuredBurst(
+  context: LoadContext,
+  server: RunningServer,
+  shape: TrafficShape,
+  round: number,
+  seconds: number,
+  tag: string,
+): Promise<BurstReport> {
+  const redisPid = server.redis?.pid ?? null;
+  const cpuBefore = await serverCpuMicros(server);
+  const redisBefore = redisPid === null ? 0 : procCpuMicros(redisPid);
+  const report = await loadBurst(
+    context,
+    server,
+    shape,
+    `n2.${context.runId}.${server.variant.id}.${shape[0]!}${tag}${round}`,
+    seconds,
+  );
+  const cpuAfter = await serverCpuMicros(server);
+  const redisAfter = redisPid === null ? 0 : procCpuMicros(redisPid);
+  const requests = Math.max(1, report.requests);
+  const serverCpu = cpuAfter - cpuBefore;
+  const redisCpu = redisAfter - redisBefore;
+  const wallMicros = Math.max(1, report.durationSeconds) * 1e6;
+  return {
+    ...report,
+    variant: server.variant.id,
+    shape,
+    round,
+    serverCpuMicrosPerRequest: serverCpu / requests,
+    redisCpuMicrosPerRequest: redisCpu / requests,
+    cpuMicrosPerRequest: (serverCpu + redisCpu) / requests,
+    serverCpuPercent: (100 * (serverCpu + redisCpu)) / wallMicros,
+    loadCpuPercent: (100 * report.loadCpuMicros) / wallMicros,
+  };
+}
+
+function faultsOf(report: LoadReport): number {
+  return report.non2xx + report.errors + report.timeouts;
+}
+
+function burstLine(report: BurstReport, prefix: string): string {
+  const faults = faultsOf(report);
+  return (
+    `${prefix} ${report.variant.padEnd(16)} ${formatInteger(report.requestsPerSecond).padStart(7)} req/s  ` +
+    `p50 ${report.latencyP50Ms} p99 ${report.latencyP99Ms} ms  ${report.cpuMicrosPerRequest.toFixed(0).padStart(4)} ` +
+    `CPU-us/req` +
+    (report.redisCpuMicrosPerRequest > 0 ? ` (redis-server ${report.redisCpuMicrosPerRequest.toFixed(0)})` : '') +
+    `  server ${report.serverCpuPercent.toFixed(0)}% load ${report.loadCpuPercent.toFixed(0)}%` +
+    (faults > 0 ? `  !! non-2xx ${report.non2xx}, errors ${report.errors}, timeouts ${report.timeouts}` : '')
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Summaries
+
+interface VariantSummary {
+  variant: VariantId;
+  name: string;
+  shape: TrafficShape;
+  requestsPerSecond: Spread;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  cpuMicrosPerRequest: Spread;
+  redisCpuMicrosPerRequest: number;
+  serverCpuPercent: number;
+  loadCpuPercent: number;
+  requests: number;
+  redeliveries: number;
+}
+
+interface RatioSummary {
+  id: string;
+  what: string;
+  shape: TrafficShape;
+  target: number | null;
+  /** bottom's CPU time per request / top's, per round (> 1: top costs less). */
+  byCpuPerRound: number[];
+  byCpu: Spread;
+  /** top's req/s / bottom's, per round. */
+  byRequestsPerRound: number[];
+  byRequests: Spread;
+}
+
+function summarize(
+  bursts: readonly BurstReport[],
+  variants: readonly Variant[],
+  shapes: readonly TrafficShape[],
+): { variants: VariantSummary[]; ratios: RatioSummary[] } {
+  const of = (id: VariantId, shape: TrafficShape): BurstReport[] =>
+    bursts.filter((report) => report.variant === id && report.shape === shape).sort((a, b) => a.round - b.round);
+  const summaries: VariantSummary[] = [];
+  const ratios: RatioSummary[] = [];
+  for (const shape of shapes) {
+    for (const variant of variants) {
+      const reports = of(variant.id, shape);
+      if (reports.length === 0) continue;
+      const middle = (pick: (report: BurstReport) => number): number => spread(reports.map(pick)).median;
+      summaries.push({
+        variant: variant.id,
+        name: variant.name,
+        shape,
+        requestsPerSecond: spread(reports.map((report) => report.requestsPerSecond)),
+        latencyP50Ms: middle((report) => report.latencyP50Ms),
+        latencyP99Ms: middle((report) => report.latencyP99Ms),
+        cpuMicrosPerRequest: spread(reports.map((report) => report.cpuMicrosPerRequest)),
+        redisCpuMicrosPerRequest: middle((report) => report.redisCpuMicrosPerRequest),
+        serverCpuPercent: middle((report) => report.serverCpuPercent),
+        loadCpuPercent: middle((report) => report.loadCpuPercent),
+        requests: reports.reduce((sum, report) => sum + report.requests, 0),
+        redeliveries: reports.reduce((sum, report) => sum + report.redeliveries, 0),
+      });
+    }
+    for (const definition of RATIOS) {
+      const top = of(definition.top, shape);
+      const bottom = of(definition.bottom, shape);
+      if (top.length === 0 || bottom.length === 0) continue;
+      const pairs = top.flatMap((report) => {
+        const other = bottom.find((candidate) => candidate.round === report.round);
+        return other ? [[report, other] as const] : [];
+      });
+      const byCpuPerRound = pairs.map(([over, under]) => under.cpuMicrosPerRequest / over.cpuMicrosPerRequest);
+      const byRequestsPerRound = pairs.map(([over, under]) => over.requestsPerSecond / under.requestsPerSecond);
+      ratios.push({
+        id: definition.id,
+        what: definition.what,
+        shape,
+        target: definition.target ?? null,
+        byCpuPerRound,
+        byCpu: spread(byCpuPerRound),
+        byRequestsPerRound,
+        byRequests: spread(byRequestsPerRound),
+      });
+    }
+  }
   return { variants: summaries, ratios };
 }
 
-function httpTable(variants: readonly VariantSummary[], ratios: readonly RatioSummary[]): string[] {
-  const lines = [
-    '| variant | req/s | p50 ms | p99 ms | server CPU us/req | req/s per round |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
-    ...variants.map(
-      (variant) =>
-        `| (${variant.id}) ${variant.name} | ${formatInteger(variant.requestsPerSecond)} | ` +
-        `${variant.latencyP50Ms} | ${variant.latencyP99Ms} | ${variant.serverCpuMicrosPerRequest.toFixed(0)} | ` +
-        `${variant.rounds.map((report) => formatInteger(report.requestsPerSecond)).join(', ')} |`,
-    ),
-    '',
-    '| ratio | by req/s (median) | per round | by server CPU/req (median) | per round |',
-    '| --- | ---: | --- | ---: | --- |',
-    ...ratios.map(
-      (entry) =>
-        `| ${entry.name} | ${entry.median.toFixed(3)} | ${entry.perRound.map((value) => value.toFixed(2)).join(', ')} | ` +
-        `${entry.byCpuMedian.toFixed(3)} | ${entry.byCpuPerRound.map((value) => value.toFixed(2)).join(', ')} |`,
-    ),
-  ];
+const ratioText = (value: Spread): string =>
+  `${value.median.toFixed(2)}x (${value.min.toFixed(2)}-${value.max.toFixed(2)})`;
+
+function httpTables(summary: { variants: VariantSummary[]; ratios: RatioSummary[] }, shapes: TrafficShape[]): string[] {
+  const lines: string[] = [];
+  for (const shape of shapes) {
+    const variants = summary.variants.filter((entry) => entry.shape === shape);
+    if (variants.length === 0) continue;
+    lines.push(
+      `**${shape === 'realistic' ? 'Realistic traffic' : 'Worst case'}** ` +
+        (shape === 'realistic'
+          ? '(calls of 4-5 webhooks sharing a uid, in order; ~5% redeliveries)'
+          : '(a new uid in every request)'),
+      '',
+      '| variant | CPU us/req (min-max) | req/s (min-max) | p50 ms | p99 ms | server / load core busy |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...variants.map((entry) => {
+        const cpu = entry.cpuMicrosPerRequest;
+        const rps = entry.requestsPerSecond;
+        const redis =
+          entry.redisCpuMicrosPerRequest > 0
+            ? `, of which redis-server ${entry.redisCpuMicrosPerRequest.toFixed(0)}`
+            : '';
+        return (
+          `| ${entry.variant} | ${cpu.median.toFixed(0)} (${cpu.min.toFixed(0)}-${cpu.max.toFixed(0)})${redis} | ` +
+          `${formatInteger(rps.median)} (${formatInteger(rps.min)}-${formatInteger(rps.max)}) | ` +
+          `${entry.latencyP50Ms} | ${entry.latencyP99Ms} | ` +
+          `${entry.serverCpuPercent.toFixed(0)}% / ${entry.loadCpuPercent.toFixed(0)}% |`
+        );
+      }),
+      '',
+      '| ratio (> 1: the first is faster) | by CPU per request | by req/s | target | per round, by CPU |',
+      '| --- | ---: | ---: | --- | --- |',
+      ...summary.ratios
+        .filter((entry) => entry.shape === shape)
+        .map(
+          (entry) =>
+            `| ${entry.id} (${entry.what}) | ${ratioText(entry.byCpu)} | ${ratioText(entry.byRequests)} | ` +
+            `${targetText(entry)} | ${entry.byCpuPerRound.map((value) => value.toFixed(2)).join(', ')} |`,
+        ),
+      '',
+    );
+  }
   return lines;
 }
 
-async function runMicro<T>(script: string, key: string, execArgv: string[] = []): Promise<T> {
-  const child = forkScript(script, {}, execArgv);
+function targetText(entry: RatioSummary): string {
+  if (entry.target === null) return '';
+  const met = (value: Spread): string => (value.median >= entry.target! ? 'met' : 'not met');
+  return `>= ${entry.target}x: CPU ${met(entry.byCpu)}, req/s ${met(entry.byRequests)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The HTTP comparison
+
+interface HttpResult {
+  pinning: string;
+  skipped: string[];
+  bursts: BurstReport[];
+  variants: VariantSummary[];
+  ratios: RatioSummary[];
+  failures: string[];
+}
+
+/** The variants to run, and a line for each one that cannot run on this build or machine. */
+function selectVariants(ids: readonly string[]): { run: Variant[]; skipped: string[] } {
+  const run: Variant[] = [];
+  const skipped: string[] = [];
+  for (const variant of VARIANTS.filter((each) => ids.includes(each.id))) {
+    if (variant.needsExport && packageExport(variant.needsExport) === undefined) {
+      skipped.push(`skipped (${variant.id}): the build has no ${variant.needsExport}`);
+    } else if (variant.needsRedis && packageExport('RedisStore') === undefined) {
+      skipped.push(`skipped (${variant.id}): the build has no RedisStore`);
+    } else if (variant.needsRedis && !redisServerAvailable()) {
+      skipped.push(`skipped (${variant.id}): redis-server is not installed`);
+    } else {
+      run.push(variant);
+    }
+  }
+  return { run, skipped };
+}
+
+interface Harness {
+  pinning: Pinning;
+  redis: RedisServer | null;
+  servers: RunningServer[];
+  context: LoadContext;
+  failures: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts redis-server (if needed), every server at once, and the load generator; smoke-checks every server. */
+async function startHarness(
+  variants: Variant[],
+  shapes: readonly TrafficShape[],
+  pinning: Pinning,
+  nodeArgs: (variant: Variant) => string[],
+): Promise<Harness> {
+  const failures: string[] = [];
+  const redis = variants.some((variant) => variant.needsRedis) ? await startRedis(pinning) : null;
+  const servers: RunningServer[] = [];
+  let load: ChildProcess | null = null;
+  const stop = async (): Promise<void> => {
+    await Promise.all([...servers.map((server) => stopChild(server.process)), load ? stopChild(load) : null]);
+    if (redis) await stopChild(redis.process);
+  };
+  try {
+    const started = await Promise.allSettled(
+      variants.map((variant) => startServer(variant, pinning, redis, nodeArgs(variant))),
+    );
+    started.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') servers.push(outcome.value);
+      else failures.push(`${variants[index]!.id} did not start: ${String(outcome.reason)}`);
+    });
+    const plans = new Map(shapes.map((shape) => [shape, buildTrafficPlan(shape)] as const));
+    for (const server of [...servers]) {
+      const problems = await smokeCheck(server, plans);
+      if (problems.length > 0) {
+        failures.push(`${server.variant.id} answered wrongly, left out: ${problems.join('; ')}`);
+        servers.splice(servers.indexOf(server), 1);
+        await stopChild(server.process);
+      }
+    }
+    load = startScript(pinning.loadCores, 'load.ts');
+    return {
+      pinning,
+      redis,
+      servers,
+      context: { load, plans, runId: Date.now().toString(36) },
+      failures,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function runHttp(pinning: Pinning): Promise<HttpResult> {
+  const { run, skipped } = selectVariants(config.only);
+  for (const line of skipped) console.log(line);
+  const shapes = config.shapes as TrafficShape[];
+  const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  console.log(`${elapsed()} starting ${run.length} servers (each MemoryStore is filled first) ...`);
+  const harness = await startHarness(run, shapes, pinning, () => extraArgs);
+  const bursts: BurstReport[] = [];
+  try {
+    for (const failure of harness.failures) console.log(`  !! ${failure}`);
+    const slots = shapes.flatMap((shape) => harness.servers.map((server) => ({ shape, server })));
+    console.log(
+      `${elapsed()} HTTP: ${harness.servers.length} variants x ${shapes.length} traffic shapes, all servers alive; ` +
+        `a warm-up burst of ${config.warmupSeconds} s each, then ${config.rounds} rounds of ` +
+        `${config.burstSeconds} s bursts, order reversed every other round; ${config.connections} connections`,
+    );
+    for (const { shape, server } of slots) {
+      await loadBurst(
+        harness.context,
+        server,
+        shape,
+        `n2.${harness.context.runId}.${server.variant.id}.${shape[0]!}w`,
+        config.warmupSeconds,
+      );
+    }
+    for (let round = 0; round < config.rounds; round++) {
+      const order = round % 2 === 0 ? slots : [...slots].reverse();
+      for (const { shape, server } of order) {
+        const report = await measuredBurst(harness.context, server, shape, round, config.burstSeconds, 'm');
+        bursts.push(report);
+        console.log(burstLine(report, `${elapsed()} round ${round + 1}/${config.rounds} ${shape.padEnd(9)}`));
+      }
+    }
+  } finally {
+    await harness.stop();
+  }
+  const summary = summarize(
+    bursts,
+    run.filter((variant) => harness.servers.some((server) => server.variant.id === variant.id)),
+    shapes,
+  );
+  const failures = [...harness.failures];
+  const faulty = [...new Set(bursts.filter((report) => faultsOf(report) > 0).map((report) => report.variant))];
+  if (faulty.length > 0) failures.push(`non-2xx answers or socket errors in ${faulty.join(', ')}`);
+  return { pinning: pinning.note, skipped, bursts, ...summary, failures };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Profiling one variant
+
+async function runProfile(pinning: Pinning): Promise<number> {
+  const { run, skipped } = selectVariants(config.profile);
+  for (const line of skipped) console.log(line);
+  const shape = config.profileShape as TrafficShape;
+  const directory = join(RESULTS_DIR, 'profiles');
+  mkdirSync(directory, { recursive: true });
+  const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  let failed = skipped.length > 0 && run.length === 0;
+  for (const variant of run) {
+    const harness = await startHarness([variant], [shape], pinning, () => extraArgs);
+    try {
+      for (const failure of harness.failures) console.log(`  !! ${failure}`);
+      const server = harness.servers[0];
+      if (!server) {
+        failed = true;
+        continue;
+      }
+      const seconds = config.profileSeconds;
+      console.log(
+        `profiling ${variant.id} (${variant.name}), ${shape} traffic: warm-up, a plain burst, a profiled burst`,
+      );
+      await loadBurst(harness.context, server, shape, `n2.${harness.context.runId}.pw`, Math.max(seconds, 2));
+      const plain = await measuredBurst(harness.context, server, shape, 0, seconds, 'p');
+      console.log(burstLine(plain, '  without the profiler'));
+      const file = join(directory, `${variant.id}-${shape}-${harness.context.runId}.cpuprofile`);
+      server.process.send({ profileStart: { intervalMicros: config.profileIntervalMicros } } satisfies ProfileStart);
+      const profiled = await measuredBurst(harness.context, server, shape, 1, seconds, 'q');
+      console.log(burstLine(profiled, '  with the profiler   '));
+      const written = waitForMessage(server.process, isProfileWritten, 60_000, 'profile');
+      server.process.send({ profileStop: { file } } satisfies ProfileStop);
+      if ((await written).profileWritten === '') throw new Error('the server could not write its profile');
+      const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+      console.log(`\n${file}`);
+      console.log(
+        `process CPU during the profiled burst: ${profiled.serverCpuMicrosPerRequest.toFixed(1)} us/req ` +
+          `(without the profiler: ${plain.serverCpuMicrosPerRequest.toFixed(1)}); the difference between the ` +
+          `process CPU and the main thread's busy time below is other threads (GC helpers, libuv)`,
+      );
+      console.log(summarizeProfile(profile, { requests: profiled.requests }).join('\n'));
+      console.log('');
+      if (faultsOf(plain) + faultsOf(profiled) > 0) failed = true;
+    } finally {
+      await harness.stop();
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Micro-benchmarks
+
+async function runMicro<T>(pinning: Pinning, script: string, key: string, execArgv: string[] = []): Promise<T> {
+  const child = startScript(pinning.serverCores, script, {}, execArgv);
   const guard = (message: unknown): message is Record<string, T> =>
     typeof message === 'object' && message !== null && key in message;
   try {
@@ -402,6 +870,9 @@ function microTables(
   return lines;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+
 function writeReadme(markdown: string[]): void {
   const start = '<!-- bench:results:start -->';
   const end = '<!-- bench:results:end -->';
@@ -439,102 +910,82 @@ async function snapshotDist(): Promise<void> {
 
 async function main(): Promise<number> {
   const started = Date.now();
+  checkConfig();
   await snapshotDist();
   const host = machine();
+  const pinning = choosePinning();
   console.log(
     `machine: ${host.nproc} cores, ${host.cpu}, node ${host.node}, load average ${host.loadAverageAtStart}` +
       (config.quick ? ' (BENCH_QUICK=1: a harness check, not a measurement)' : ''),
   );
-  const hasRedisStore = typeof (loadPackage() as unknown as Record<string, unknown>).RedisStore === 'function';
-  let redis: RedisServer | null = null;
-  let redisNote: string | null = null;
-  if (config.http && config.only.includes('d')) {
-    if (!hasRedisStore) redisNote = 'skipped (d): this build of the package exports no RedisStore';
-    else if (!redisServerAvailable()) redisNote = 'skipped (d): redis-server is not installed';
-    else redis = await startRedis();
-    if (redisNote) console.log(redisNote);
-  }
+  console.log(pinning.note);
+  if (config.profile.length > 0) return runProfile(pinning);
 
-  let http: Awaited<ReturnType<typeof runHttp>> | null = null;
-  try {
-    if (config.http) http = await runHttp(redis);
-  } finally {
-    if (redis) {
-      redis.client.disconnect();
-      await stopChild(redis.process);
-    }
-  }
+  const http = config.http ? await runHttp(pinning) : null;
 
   let normalize: NormalizeResult[] | null = null;
   let store: StoreResult[] | null = null;
   let memory: MemoryResult | null = null;
   if (config.micro) {
-    console.log('micro-benchmarks, each in its own process: normalize, store, memory');
-    normalize = await runMicro<NormalizeResult[]>('micro/normalize.ts', 'normalize');
-    store = await runMicro<StoreResult[]>('micro/store.ts', 'store');
-    memory = await runMicro<MemoryResult>('micro/memory.ts', 'memory', ['--expose-gc']);
+    console.log(`${elapsed()} micro-benchmarks, each in its own process: normalize, store, memory`);
+    normalize = await runMicro<NormalizeResult[]>(pinning, 'micro/normalize.ts', 'normalize');
+    store = await runMicro<StoreResult[]>(pinning, 'micro/store.ts', 'store');
+    memory = await runMicro<MemoryResult>(pinning, 'micro/memory.ts', 'memory', ['--expose-gc']);
   }
 
   const markdown: string[] = [];
   console.log('\n== results ==');
-  console.log(
-    `machine: ${host.nproc} cores, ${host.cpu}, node ${host.node}, load average ${host.loadAverageAtStart} at ` +
-      `start, ${loadavg()[0]!.toFixed(2)} at the end`,
-  );
-  markdown.push(
+  const header =
     `Taken ${new Date().toISOString().slice(0, 10)}: ${host.nproc} cores (${host.cpu}), node ${host.node}; ` +
-      `${config.rounds} rounds, ${config.warmupSeconds} s warm-up + ${config.durationSeconds} s each, ` +
-      `${config.connections} connections; load average ${host.loadAverageAtStart} at the start.`,
-    '',
-  );
+    `${pinning.note}; ${config.rounds} rounds of ${config.burstSeconds} s bursts per variant and shape ` +
+    `(after a ${config.warmupSeconds} s warm-up burst each), ${config.connections} connections; load average ` +
+    `${host.loadAverageAtStart} at the start, ${loadavg()[0]!.toFixed(2)} at the end.`;
+  console.log(header);
+  markdown.push(header, '');
   if (http) {
-    const table = httpTable(http.variants, http.ratios);
-    console.log(table.join('\n'));
-    markdown.push(...table, '');
-  }
-  if (redisNote) {
-    console.log(redisNote);
-    markdown.push(redisNote, '');
+    const table = httpTables(http, config.shapes as TrafficShape[]);
+    const notes = [...http.skipped];
+    console.log(`\n${table.join('\n')}`);
+    for (const note of notes) console.log(note);
+    markdown.push(...table, ...notes.map((note) => `${note}.`), '');
   }
   if (normalize) printNormalizeResults(normalize);
   if (store) printStoreResults(store);
   if (memory) printMemoryResult(memory);
   markdown.push(...microTables(normalize, store, memory));
 
-  const failures: string[] = [];
-  const faults = (http?.variants ?? []).flatMap((variant) =>
-    variant.rounds.filter((report) => report.non2xx + report.errors + report.timeouts > 0).map(() => variant.id),
-  );
-  if (faults.length > 0) failures.push(`non-2xx answers or errors in variants ${[...new Set(faults)].join(', ')}`);
-
+  const failures = [...(http?.failures ?? [])];
   const targets: Array<{ target: string; value: string; met: boolean }> = [];
-  const chain = http?.ratios.find((entry) => entry.name.startsWith('c/b'));
-  if (chain) {
-    targets.push({
-      target: `full chain >= ${TARGETS.chainOverHandWritten}x hand-written Express (c/b)`,
-      value: `${chain.median.toFixed(3)}x by req/s; ${chain.byCpuMedian.toFixed(3)}x by server CPU per request`,
-      met: chain.median >= TARGETS.chainOverHandWritten,
-    });
+  for (const entry of http?.ratios ?? []) {
+    if (entry.target === null) continue;
+    for (const [metric, value] of [
+      ['CPU per request', entry.byCpu],
+      ['req/s', entry.byRequests],
+    ] as const) {
+      targets.push({
+        target: `${entry.id} >= ${entry.target}x, ${entry.shape}, by ${metric}`,
+        value: ratioText(value),
+        met: value.median >= entry.target,
+      });
+    }
   }
   const inCall = normalize?.find((result) => result.expectedFormat === 'incall-v1')?.rates;
   if (inCall) {
     targets.push({
-      target: `normalise + validate the in-call log >= ${formatInteger(TARGETS.inCallEventsPerSecond)} events/s`,
-      value:
-        `${formatInteger(inCall.perCpuSecond)} per CPU second ` +
-        `(${formatInteger(inCall.perWallSecond)} per wall second on this machine)`,
-      met: inCall.perCpuSecond >= TARGETS.inCallEventsPerSecond,
+      target: `normalise + validate the in-call log >= ${formatInteger(MICRO_TARGETS.inCallEventsPerSecond)} events/s`,
+      value: `${formatInteger(inCall.perCpuSecond)} per CPU second`,
+      met: inCall.perCpuSecond >= MICRO_TARGETS.inCallEventsPerSecond,
     });
   }
   if (memory) {
     targets.push({
-      target: `default store flat after ${formatInteger(memory.calls)} calls (heap end / full <= ${TARGETS.heapGrowth})`,
+      target: `default store flat after ${formatInteger(memory.calls)} calls (heap end / full <= ${MICRO_TARGETS.heapGrowth})`,
       value: `${memory.growthAfterFull.toFixed(3)}x (${memory.checkpoints.at(-1)!.heapUsedMb.toFixed(1)} MB)`,
-      met: memory.growthAfterFull <= TARGETS.heapGrowth,
+      met: memory.growthAfterFull <= MICRO_TARGETS.heapGrowth,
     });
   }
-  console.log('\ntargets:');
-  for (const entry of targets) console.log(`  ${entry.met ? 'met   ' : 'MISSED'} ${entry.target}: ${entry.value}`);
+  console.log('\ntargets (median of the per-round ratios, min-max in brackets):');
+  for (const entry of targets) console.log(`  ${entry.met ? 'met    ' : 'not met'}  ${entry.target}: ${entry.value}`);
   for (const failure of failures) console.log(`  !! ${failure}`);
 
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -547,7 +998,6 @@ async function main(): Promise<number> {
         machine: { ...host, loadAverageAtEnd: loadavg()[0]!.toFixed(2) },
         config,
         http,
-        redisNote,
         micro: { normalize, store, memory },
         targets,
         failures,
