@@ -52,6 +52,9 @@ const MAX_OWN_CLAIMS = MAX_SESSION_RECORDS;
  */
 const MAX_SHARED_SUFFIXES = 1024;
 
+/** The longest suffix shared: the default keys' are under 30 characters (`call_summary:`, `unknown:12`). */
+const MAX_SHARED_SUFFIX_LENGTH = 64;
+
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_RECORDS: readonly SessionEventRecord[] = Object.freeze([]);
 const NOT_CLAIMED: StoreRecordResult = Object.freeze({ claimed: false, records: null });
@@ -198,18 +201,20 @@ export class MemoryStore implements CallStore {
     let key: string | null = null;
     let suffix: string | null = null;
     if (dedupe !== null) {
-      key = compactKey(dedupe.key);
-      // Where the key would be held as a call's own claim: `<uid>:<suffix>`, the uid up to the first ':'.
-      const colon = key.indexOf(':');
-      const own = uid !== null && colon === uid.length && key.startsWith(uid);
-      const caller = own ? entry : colon !== -1 ? this.#calls.get(key.slice(0, colon)) : undefined;
+      // The key as the call's own claim, `<uid>:<suffix>` read on the key as given (so a long uid's keys are own
+      // too): the uid is the key up to its first ':', and is this event's uid, or another call's.
+      const raw = dedupe.key;
+      const colon = ownColon(raw);
+      const own = session !== null && colon === session.uid.length && raw.startsWith(session.uid);
+      const caller = own ? entry : colon === -1 ? undefined : this.#calls.get(compactKey(raw.slice(0, colon)));
       if (own || caller !== undefined) {
-        const shared = this.#sharedSuffix(key.slice(colon + 1), own);
+        const shared = this.#sharedSuffix(raw.slice(colon + 1), own);
         if (caller !== undefined && shared !== null && caller.claimsExpireAt > now && caller.claims.includes(shared)) {
           return NOT_CLAIMED;
         }
         if (own) suffix = shared;
       }
+      key = compactKey(raw);
       const holder = this.#index.get(key);
       if (holder !== undefined && claimExpiry(holder) > now) return NOT_CLAIMED;
       if (uid === null) {
@@ -257,9 +262,9 @@ export class MemoryStore implements CallStore {
     if (holder instanceof LooseClaim) this.#drop(holder);
     else if (holder !== undefined) this.#releaseIndexed(holder, compact);
     // A call's own claim: the key is `<uid>:<suffix>`, the uid up to the first ':'.
-    const colon = compact.indexOf(':');
-    const entry = colon !== -1 ? this.#calls.get(compact.slice(0, colon)) : undefined;
-    const shared = entry === undefined ? null : this.#sharedSuffix(compact.slice(colon + 1), false);
+    const colon = ownColon(key);
+    const entry = colon === -1 ? undefined : this.#calls.get(compactKey(key.slice(0, colon)));
+    const shared = entry === undefined ? null : this.#sharedSuffix(key.slice(colon + 1), false);
     const at = entry === undefined || shared === null ? -1 : entry.claims.indexOf(shared);
     if (entry !== undefined && at !== -1) {
       const weight = entry.weight;
@@ -331,7 +336,7 @@ export class MemoryStore implements CallStore {
 
   #releaseIndexed(entry: CallEntry, key: string): void {
     const indexed = entry.indexed;
-    const at = indexed === null ? -1 : indexed.indexOf(key);
+    const at = indexed === null ? -1 : indexed.lastIndexOf(key); // a claim given back soon after it was made is last
     if (indexed === null || at === -1) return;
     const weight = entry.weight;
     indexed.splice(at, 1);
@@ -409,6 +414,15 @@ export class MemoryStore implements CallStore {
     node.older = null;
     node.newer = null;
   }
+}
+
+/**
+ * Where a key splits into a call's uid and a suffix the calls can share: its first ':', or -1 when it has none or
+ * its suffix is too long to share (such a key is held in the index).
+ */
+function ownColon(key: string): number {
+  const colon = key.indexOf(':');
+  return colon === -1 || key.length - colon - 1 > MAX_SHARED_SUFFIX_LENGTH ? -1 : colon;
 }
 
 /** When the claim a node holds in the index expires. */
