@@ -72,7 +72,10 @@ function flat(value: string): string {
 
 /** A new array: `items` then `item`, exactly as long as that (a pushed-to array reserves 16 more slots). */
 function appended<T>(items: readonly T[], item: T): T[] {
-  return items.concat(item);
+  const next = new Array<T>(items.length + 1);
+  for (let index = 0; index < items.length; index++) next[index] = items[index] as T;
+  next[items.length] = item;
+  return next;
 }
 
 /** A new array without the item at `at`. */
@@ -174,7 +177,7 @@ export class MemoryStore implements CallStore {
     if (this.maxEvents > MAX_MAX_EVENTS) throw optionError(FACTORY, `"maxEvents" must be at most ${MAX_MAX_EVENTS}`);
   }
 
-  /** How many claims, and how many calls' sessions, are held (for tests and monitoring). */
+  /** How many claims are held, and how many calls with a session (for tests and monitoring). */
   get size(): { claims: number; sessions: number } {
     return { claims: this.#claims, sessions: this.#sessions };
   }
@@ -189,14 +192,14 @@ export class MemoryStore implements CallStore {
   }
 
   /**
-   * `record` without the promise; `now` in epoch ms. The records it returns are the store's own array, never
-   * changed afterwards: read them, do not modify them.
+   * `record` without the promise (CallEvents calls it so: the store cannot hang); `now` in epoch ms. The records
+   * it returns are the store's own array, never changed afterwards: read them, do not modify them.
    */
   recordSync({ dedupe, session }: StoreRecordRequest, now: number): StoreRecordResult {
     this.#sweep(now);
     const uid = session === null ? null : flat(compactKey(session.uid));
     let entry = uid === null ? undefined : this.#calls.get(uid);
-    let weight = entry?.weight ?? 0;
+    const weightBefore = entry?.weight ?? 0;
 
     let key: string | null = null;
     let suffix: string | null = null;
@@ -215,7 +218,8 @@ export class MemoryStore implements CallStore {
         if (own) suffix = shared;
       }
       key = compactKey(raw);
-      const holder = this.#index.get(key);
+      // (An empty index, the rule with the default keys of in-call events, is not asked: that costs a hash.)
+      const holder = this.#index.size === 0 ? undefined : this.#index.get(key);
       if (holder !== undefined && claimExpiry(holder) > now) return NOT_CLAIMED;
       if (uid === null) {
         this.#claimLoose(flat(key), holder, now + dedupe.ttlMs);
@@ -249,8 +253,7 @@ export class MemoryStore implements CallStore {
     entry.sessionExpiresAt = now + session.ttlMs;
     // Made the newest, so that the order stays "least recently written first".
     this.#moveToNewest(entry);
-    weight = entry.weight - weight;
-    this.#events += weight;
+    this.#events += entry.weight - weightBefore;
     const records = entry.records as SessionEventRecord[];
     this.#evictOverflow();
     return { claimed: true, records };
