@@ -40,7 +40,14 @@ export interface StoreRecordRequest {
 export interface StoreRecordResult {
   /** `false` when the de-duplication key was already claimed: the event is a redelivery. */
   claimed: boolean;
-  /** The session's records after this one was added; `null` when no session was asked for or not claimed. */
+  /**
+   * The session's records after this one was added; `null` when no session was asked for or not claimed.
+   *
+   * Read-only, for the caller and for the store: a store may hand out its own array instead of a copy
+   * (`MemoryStore` does, so that no event copies its whole session), and then never changes that array again (a
+   * new record makes a new array). So it stays the session as of this event, however many events follow; the
+   * caller must not modify it.
+   */
   records: SessionEventRecord[] | null;
 }
 
@@ -50,7 +57,10 @@ export interface StoreRecordResult {
  * - `record` is atomic: two processes recording the same key at once get `claimed: true` exactly once, and a
  *   session record is added only with a claim (or when there is no key);
  * - a session keeps the first record given under each id (a redelivery adds nothing), a bounded number of them
- *   (the built-in stores keep the first 64), and expires `ttlMs` after its last record; a claim after its `ttlMs`;
+ *   (the built-in stores keep the first 64), and expires `ttlMs` after its last record; a claim after its `ttlMs`
+ *   (at the earliest: `MemoryStore` keeps a call's claims together, until `ttlMs` after the call's latest claim);
+ * - a store may forget a claim early to stay bounded (`MemoryStore` forgets least recently written calls whole),
+ *   which costs that event its de-duplication, never its handlers;
  * - no call hangs: each rejects after the store's own timeout. A rejection costs only de-duplication for that
  *   event (handlers still run, the error goes to `onError`).
  */

@@ -14,6 +14,7 @@ import {
   type StoreRecordResult,
 } from './call-store';
 import { compactKey } from './compact-key';
+import { withDeadline } from './deadline';
 
 /**
  * The part of an ioredis client the store uses: an ioredis `Redis` fits it. Spelt out here rather than imported,
@@ -227,32 +228,11 @@ export class RedisStore implements CallStore {
 
   /** Settles with `operation`, or rejects once `timeoutMs` passed; `late` sees a result that came after that. */
   #withTimeout<T>(operation: string, pending: Promise<T>, late?: (value: T) => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        reject(
-          new RedisStoreTimeoutError(
-            `[myoperator-webhooks] RedisStore: ${operation} got no answer from Redis within ${this.timeoutMs} ms`,
-          ),
-        );
-      }, this.timeoutMs);
-      // The deadline must not keep a process alive that has nothing else to do.
-      timer.unref();
-      pending.then(
-        (value) => {
-          if (timedOut) late?.(value);
-          else {
-            clearTimeout(timer);
-            resolve(value);
-          }
-        },
-        (error: unknown) => {
-          if (timedOut) return; // already reported as a timeout
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
+    const timeoutMs = this.timeoutMs;
+    const timeout = (): Error =>
+      new RedisStoreTimeoutError(
+        `[myoperator-webhooks] RedisStore: ${operation} got no answer from Redis within ${timeoutMs} ms`,
       );
-    });
+    return withDeadline(pending, timeoutMs, timeout, late);
   }
 }

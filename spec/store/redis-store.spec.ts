@@ -1,17 +1,63 @@
-// RedisStore against a real redis-server: atomic claims across clients, the session hash, key layout and TTLs,
-// the script reloading after a flush, and what happens when Redis stalls or dies (a timeout, never a hang).
+// RedisStore against a real redis-server, on ioredis 5 and on ioredis 6 (RESP3 by default, and with RESP3 reply
+// mapping): atomic claims across clients, the session hash, key layout and TTLs, the script reloading after a
+// flush, and what happens when Redis stalls or dies (a timeout, never a hang).
 
-import { Redis } from 'ioredis';
+import { Cluster as Cluster5, Redis } from 'ioredis';
+import { Cluster as Cluster6, Redis as Redis6 } from 'ioredis6';
 
-import { CallEvents, MemoryStore, RedisStore, type SessionEventRecord, type StoreRecordRequest } from '../../lib';
+import {
+  CallEvents,
+  MemoryStore,
+  RedisStore,
+  type RedisStoreClient,
+  type SessionEventRecord,
+  type StoreRecordRequest,
+} from '../../lib';
 import { buildCallEvent, buildInCallLog } from '../../lib/testing';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 
 const HOUR_MS = 3_600_000;
 
-function connect(server: RedisServer): Redis {
+/** The store's client: an ioredis `Redis` of either major version. */
+type Client = RedisStoreClient & {
+  on(event: 'error', listener: () => void): unknown;
+  disconnect(): void;
+  call(command: string, ...args: string[]): Promise<unknown>;
+};
+
+interface ClientVersion {
+  name: string;
+  /** The RESP version the client speaks by default: 2 for ioredis 5, 3 for ioredis 6. */
+  resp: number;
+  create(url: string): Client;
+  cluster(): { isCluster: boolean; disconnect(): void };
+}
+
+const VERSIONS: readonly ClientVersion[] = [
+  {
+    name: 'ioredis 5',
+    resp: 2,
+    create: (url) => new Redis(url),
+    cluster: () => new Cluster5([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true }),
+  },
+  {
+    name: 'ioredis 6',
+    resp: 3,
+    create: (url) => new Redis6(url),
+    cluster: () => new Cluster6([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true }),
+  },
+  {
+    name: 'ioredis 6 with RESP3 replies',
+    resp: 3,
+    create: (url) => new Redis6(url, { replyMapping: 'resp3' }),
+    cluster: () => new Cluster6([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true }),
+  },
+];
+
+/** The test's own view of Redis (ioredis 5, whatever the store's client is). */
+function connectAdmin(server: RedisServer): Redis {
   const client = new Redis(server.url);
-  client.on('error', () => {}); // reconnects are expected in these tests
+  client.on('error', () => {});
   return client;
 }
 
@@ -57,9 +103,14 @@ async function eventually(check: () => Promise<boolean>): Promise<boolean> {
   return check();
 }
 
-describe('RedisStore', () => {
+describe.each(VERSIONS)('RedisStore on $name', (version) => {
+  const connect = (server: RedisServer): Client => {
+    const client = version.create(server.url);
+    client.on('error', () => {}); // reconnects are expected in these tests
+    return client;
+  };
   let server: RedisServer;
-  let client: Redis;
+  let client: Client;
   let admin: Redis;
   let unique = 0;
   const fresh = (label: string): string => `${label}-${process.pid}-${++unique}`;
@@ -67,13 +118,17 @@ describe('RedisStore', () => {
   beforeAll(async () => {
     server = await startRedis();
     client = connect(server);
-    admin = connect(server);
+    admin = connectAdmin(server);
   });
 
   afterAll(async () => {
     client.disconnect();
     admin.disconnect();
     await server.stop();
+  });
+
+  it('runs on the client it names (the RESP version it speaks)', async () => {
+    expect(String(await client.call('CLIENT', 'INFO'))).toMatch(new RegExp(`\\bresp=${version.resp}\\b`));
   });
 
   describe('options', () => {
@@ -99,8 +154,13 @@ describe('RedisStore', () => {
     });
 
     it('refuses a Redis Cluster client (a claim and its session are one script over two keys)', () => {
-      const cluster = { isCluster: true, evalsha() {}, eval() {}, del() {}, hgetall() {} };
-      expectOptionError(() => new RedisStore({ client: cluster as never }), '"client" must not be a Redis Cluster');
+      const cluster = version.cluster();
+      try {
+        expect(cluster.isCluster).toBe(true);
+        expectOptionError(() => new RedisStore({ client: cluster as never }), '"client" must not be a Redis Cluster');
+      } finally {
+        cluster.disconnect();
+      }
     });
 
     it('reads the defaults, ignores undefined options and leaves the caller’s object as it was', () => {
@@ -299,7 +359,7 @@ describe('RedisStore', () => {
 
   describe('when redis dies', () => {
     let doomed: RedisServer;
-    let doomedClient: Redis;
+    let doomedClient: Client;
 
     beforeAll(async () => {
       doomed = await startRedis();
