@@ -10,6 +10,8 @@ export interface Answer {
   readonly code: string;
   /** The JSON body, as UTF-8 bytes. */
   readonly body: Uint8Array;
+  /** The same body as text (Node writes a text body in one go with its headers; bytes go in a second chunk). */
+  readonly text: string;
   /** Extra headers beside `Content-Type` and `Content-Length` (the Basic challenge, `Retry-After`). */
   readonly headers: Readonly<Record<string, string>> | null;
 }
@@ -17,7 +19,7 @@ export interface Answer {
 const encoder = new TextEncoder();
 
 function answer(status: number, code: string, json: string, headers: Answer['headers'] = null): Answer {
-  return Object.freeze({ status, code, body: encoder.encode(json), headers });
+  return Object.freeze({ status, code, body: encoder.encode(json), text: json, headers });
 }
 
 /** `200 {"ok":true}`, `200 {"ok":true,"duplicate":true}`, `202 {"ok":true,"pending":true}`. */
