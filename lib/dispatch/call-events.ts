@@ -218,7 +218,9 @@ export class CallEvents {
     if (request !== null) {
       const endStoreCall = observation.storeCall();
       try {
-        const result = await this.#record(request);
+        const recorded = this.#record(request);
+        // The in-process store answers synchronously: no turn of the event loop is spent waiting for it.
+        const result = recorded instanceof Promise ? await recorded : recorded;
         endStoreCall(false);
         if (!result.claimed) {
           observation.recorded(true, 0);
@@ -250,7 +252,8 @@ export class CallEvents {
       }
     }
 
-    const failures = await this.#runHandlers(event, ctx, records, observation);
+    const ran = this.#runHandlers(event, ctx, records, observation);
+    const failures = ran instanceof Promise ? await ran : ran;
     if (failures.length === 0) {
       observation.end('handled');
       return queue === null ? HANDLED : RAN_HERE;
@@ -298,12 +301,12 @@ export class CallEvents {
   }
 
   /** Runs the event's handlers and the `onAny` ones concurrently; resolves the failures, in registration order. */
-  async #runHandlers(
+  #runHandlers(
     event: CallEvent,
     ctx: CallEventContext,
     records: readonly SessionEventRecord[] | null,
     observation: EventObservation,
-  ): Promise<readonly unknown[]> {
+  ): readonly unknown[] | Promise<readonly unknown[]> {
     const own = this.#registry.handlersOf(event.name);
     // onAny handlers hear every call event; WhatsApp events on the same endpoint reach only onMessage.
     const any = isCallEventOfCall(event.name) ? this.#registry.anyHandlers : NO_HANDLERS;
@@ -313,12 +316,10 @@ export class CallEvents {
     const runs: Array<Failure | null | Promise<Failure | null>> = [];
     for (const handler of own) runs.push(runHandler(handler, event, context, observation));
     for (const handler of any) runs.push(runHandler(handler, event, context, observation));
-    const failures: unknown[] = [];
-    for (const run of runs) {
-      const outcome = await run;
-      if (outcome !== null) failures.push(outcome.error);
-    }
-    return failures;
+    // Handlers that returned no promise are done: their outcomes are read without waiting a turn.
+    if (!runs.some((run) => run instanceof Promise)) return failuresOf(runs as readonly (Failure | null)[]);
+    // eslint-disable-next-line @typescript-eslint/await-thenable -- on purpose: plain outcomes beside promises
+    return Promise.all(runs).then(failuresOf);
   }
 
   /** Counts `operation` among the work in flight until it settles (for `close()`). */
@@ -405,7 +406,8 @@ export class CallEvents {
         this.#reporter.report(new StoreError(event, cause));
       }
     }
-    const failures = await this.#runHandlers(event, {}, records, observation);
+    const ran = this.#runHandlers(event, {}, records, observation);
+    const failures = ran instanceof Promise ? await ran : ran;
     if (failures.length === 0) {
       observation.end('handled');
       return;
@@ -463,6 +465,12 @@ for (const row of CALL_EVENTS) {
     writable: true,
     configurable: true,
   });
+}
+
+function failuresOf(outcomes: readonly (Failure | null)[]): readonly unknown[] {
+  let failures: unknown[] | null = null;
+  for (const outcome of outcomes) if (outcome !== null) (failures ??= []).push(outcome.error);
+  return failures ?? NO_FAILURES;
 }
 
 /** Runs one handler; resolves (or returns, for a handler that returned no promise) its failure or `null`. */

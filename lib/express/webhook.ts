@@ -15,11 +15,26 @@ function atMountPath(req: Request): boolean {
   return path === '/' || path === '' || req.route !== undefined;
 }
 
-/** The app's Express, loaded on first use: a user of the node or fetch handler need not install it. */
-function expressRouter(): Router {
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * An Express Router (the app's Express, loaded on first use: a user of the node or fetch handler need not install
+ * it) holding `layer` as its one middleware. It is a Router in every respect (`use()`, `stack`, ...), with one
+ * shortcut: while `layer` is still its only middleware, a request goes to it directly instead of through the
+ * Router's own matching (URL parsing, prefix trimming, a `next` per layer), which the mount path already did.
+ */
+function routerFor(layer: Middleware): Router {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: express is an optional peer
   const express = require('express') as typeof import('express');
-  return express.Router();
+  const template = express.Router();
+  const router = function myOperatorWebhookRouter(req: Request, res: Response, next: NextFunction): void {
+    if (router.stack.length === 1) layer(req, res, next);
+    else void router.handle(req, res, next);
+  } as unknown as Router & { handle(req: Request, res: Response, next: NextFunction): unknown };
+  Object.setPrototypeOf(router, Object.getPrototypeOf(template) as object);
+  Object.assign(router, template);
+  router.use(layer);
+  return router;
 }
 
 /**
@@ -30,12 +45,10 @@ function expressRouter(): Router {
  */
 export function myOperatorWebhook(options: Readonly<MyOperatorWebhookOptions>): Router {
   const handle = createNodeWebhook(new WebhookPipeline('myOperatorWebhook()', options), true);
-  const router = expressRouter();
-  router.use(function myOperatorWebhookChain(req: Request, res: Response, next: NextFunction): void {
+  return routerFor(function myOperatorWebhookChain(req: Request, res: Response, next: NextFunction): void {
     if (atMountPath(req)) handle(req, res, next);
     else next();
   });
-  return router;
 }
 
 export type { MyOperatorWebhookOptions };

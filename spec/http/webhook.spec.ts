@@ -64,6 +64,28 @@ describe('myOperatorWebhook()', () => {
     expect(seen.map((event) => [event.name, event.caller?.e164])).toEqual([['user_answered', '+919711636496']]);
   });
 
+  describe('as a Router', () => {
+    it('is an Express Router: it has a stack, and middleware added to it runs too', async () => {
+      const calls = new CallEvents({ logger: false });
+      const router = myOperatorWebhook({ auth: false, calls });
+      expect([typeof router, Array.isArray(router.stack), router.stack.length, typeof router.use]).toEqual([
+        'function',
+        true,
+        1,
+        'function',
+      ]);
+      router.get('/extra', (_req, res) => {
+        res.json({ extra: true });
+      });
+      const app = express();
+      app.use(PATH, router);
+      const built = buildWebhookRequest(buildInCallLog({ call_state: '6', uid: 'n2.1.77' }));
+      const hook = await request(app).post(PATH).set(built.headers).send(built.body);
+      const extra = await request(app).get(`${PATH}/extra`);
+      expect([hook.status, hook.body, extra.status, extra.body]).toEqual([200, { ok: true }, 200, { extra: true }]);
+    });
+  });
+
   describe('when mounted', () => {
     it.each([
       ['app.use(path, router)', (app: express.Express, router: express.Router) => app.use(PATH, router)],

@@ -527,8 +527,8 @@ describe('normalizeV2Event()', () => {
       }
     });
 
-    it('is what the README lists, type by type', () => {
-      const docs = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    it('is what docs/formats.md lists, type by type', () => {
+      const docs = readFileSync(join(__dirname, '../../docs/formats.md'), 'utf8');
       for (const row of CALL_EVENTS) {
         for (const type of row.v2EventTypes) {
           expect(docs).toContain(`| \`${type}\` | \`${row.name}\` | \`${row.handler}\` |`);
