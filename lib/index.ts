@@ -71,6 +71,7 @@ export type {
   CallQueueJob,
   CallQueueWorker,
   CallQueueWorkOptions,
+  EnqueueOptions,
   QueuedCallEvent,
   QueuedTraceContext,
   SerializedCallEvent,

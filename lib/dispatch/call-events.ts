@@ -13,9 +13,9 @@ import {
 } from '../core/call-states';
 import { HandlerError, MyOperatorWebhookError, QueueError, StoreError, type HandlerErrorAttempt } from '../core/errors';
 import { integerOption, optionKeys, readOptions } from '../core/options';
-import { SafeLogger } from '../observe/logger';
+import { describeThrown, SafeLogger } from '../observe/logger';
 import { NOOP_OBSERVER, type EventObservation, type Observer } from '../observe/observer';
-import type { CallQueueJob, CallQueueWorker } from '../queue/call-queue';
+import type { CallQueueJob, CallQueueWorker, CallQueueWorkOptions } from '../queue/call-queue';
 import { deserializeCallEvent, queueJobId, serializeCallEvent } from '../queue/serialize';
 import type { CallStore, SessionEventRecord, StoreRecordRequest, StoreRecordResult } from '../store/call-store';
 import { withDeadline } from '../store/deadline';
@@ -242,7 +242,13 @@ export class CallEvents {
     if (queue !== null) {
       try {
         const data = { event: serializeCallEvent(event), trace: observation.traceContext() };
-        await this.#withStoreDeadline(queue.enqueue(queueJobId(key), data), 'queue');
+        // Past the deadline the queue is told to give up, so it never stores a job whose handlers ran here.
+        const controller = new AbortController();
+        const ms = config.storeTimeoutMs;
+        await withDeadline(queue.enqueue(queueJobId(key), data, { signal: controller.signal }), ms, () => {
+          controller.abort();
+          return new Error(`The queue did not answer within ${ms} ms`);
+        });
         observation.end('queued');
         return QUEUED;
       } catch (cause) {
@@ -295,9 +301,9 @@ export class CallEvents {
     return this.#withStoreDeadline(store.record(request));
   }
 
-  #withStoreDeadline<T>(operation: Promise<T>, what: 'store' | 'queue' = 'store'): Promise<T> {
+  #withStoreDeadline<T>(operation: Promise<T>): Promise<T> {
     const ms = this.#config.storeTimeoutMs;
-    return withDeadline(operation, ms, timedOut(what, ms));
+    return withDeadline(operation, ms, timedOut('store', ms));
   }
 
   /** Runs the event's handlers and the `onAny` ones concurrently; resolves the failures, in registration order. */
@@ -370,7 +376,14 @@ export class CallEvents {
     }
     if (this.#closing) throw new TypeError(`[myoperator-webhooks] ${factory}: this CallEvents is closed`);
     const concurrency = integerOption(factory, 'concurrency', record.concurrency, 1, 1);
-    const workOptions: { concurrency: number; lockDuration?: number; stalledInterval?: number } = { concurrency };
+    const logger = this.#config.logger;
+    const workOptions: CallQueueWorkOptions = {
+      concurrency,
+      // The worker's own trouble (its connection lost...): it reconnects by itself; operators hear of it.
+      onError: (error) => {
+        logger.log('warn', { code: 'queue_failed', cause: describeThrown(error) }, 'the queue worker had trouble');
+      },
+    };
     if (record.lockDuration !== undefined) {
       workOptions.lockDuration = integerOption(factory, 'lockDuration', record.lockDuration, 0, 1);
     }
