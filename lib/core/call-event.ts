@@ -18,11 +18,17 @@ export interface PhoneNumber {
 /** Which payload format an event was built from. */
 export type CallEventFormat = 'incall-v1' | 'query' | 'aftercall-v1' | 'v2';
 
+/** Every direction of a call. */
+export const CALL_DIRECTIONS = ['incoming', 'outgoing'] as const;
+
 /** `event` / `_ev`: 1 incoming, 2 outgoing. */
-export type CallDirection = 'incoming' | 'outgoing';
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+/** Every status of a call. */
+export const CALL_STATUSES = ['connected', 'missed', 'voicemail'] as const;
 
 /** `status` / `_su`: 1 connected, 2 missed, 3 voicemail. */
-export type CallStatus = 'connected' | 'missed' | 'voicemail';
+export type CallStatus = (typeof CALL_STATUSES)[number];
 
 /** The call recording of an after-call log. */
 export interface CallRecording {

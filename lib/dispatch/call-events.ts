@@ -19,7 +19,6 @@ import type { CallQueueJob, CallQueueWorker, CallQueueWorkOptions } from '../que
 import { deserializeCallEvent, queueJobId, serializeCallEvent } from '../queue/serialize';
 import type { CallStore, SessionEventRecord, StoreRecordRequest, StoreRecordResult } from '../store/call-store';
 import { withDeadline } from '../store/deadline';
-import { MemoryStore } from '../store/memory-store';
 import { HandlerContext, type CallEventContext } from './context';
 import { resolveCallEventsOptions, type CallEventsConfig, type CallEventsOptions } from './options';
 import { HandlerRegistry, type Unsubscribe } from './registry';
@@ -294,10 +293,10 @@ export class CallEvents {
     return request;
   }
 
-  /** The store's record: synchronously for the in-process store (it cannot hang), under the deadline otherwise. */
+  /** The store's record: synchronously from a store that can (it cannot hang), under the deadline otherwise. */
   #record(request: StoreRecordRequest): StoreRecordResult | Promise<StoreRecordResult> {
     const store = this.store;
-    if (store instanceof MemoryStore) return store.recordSync(request, Date.now());
+    if (store.recordSync !== undefined) return store.recordSync(request, Date.now());
     return this.#withStoreDeadline(store.record(request));
   }
 

@@ -67,6 +67,11 @@ export interface StoreRecordResult {
 export interface CallStore {
   /** Claims the key (when given) and, if claimed, records the session event. */
   record(request: StoreRecordRequest): Promise<StoreRecordResult>;
+  /**
+   * `record` for a store that answers without waiting (an in-process one, like `MemoryStore`): when present,
+   * CallEvents calls it instead, with the time in epoch milliseconds, and spends no turn of the event loop on it.
+   */
+  recordSync?(request: StoreRecordRequest, now: number): StoreRecordResult;
   /** Gives up a claim (handlers failed), so a redelivery of the event runs them again. */
   release(key: string): Promise<void>;
   /** A call's session records; empty when the call is unknown or expired. */

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 
+import { CALL_STATUSES } from '../core/call-event';
 import { isCallEventName } from '../core/call-states';
 import { describe, integerOption, optionError, readOptions } from '../core/options';
 import {
@@ -76,7 +77,7 @@ function isNoScriptError(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
-const STATUSES: ReadonlySet<unknown> = new Set(['connected', 'missed', 'voicemail', null]);
+const STATUSES: ReadonlySet<unknown> = new Set([...CALL_STATUSES, null]);
 const isNumberOrNull = (value: unknown): value is number | null =>
   value === null || (typeof value === 'number' && Number.isFinite(value));
 
