@@ -38,6 +38,20 @@ export interface CallQueueWorkOptions {
   lockDuration?: number;
   /** How often stalled jobs are looked for (ms). */
   stalledInterval?: number;
+  /**
+   * Hears the worker's trouble outside any job (its connection lost, a stalled-job check failing); it keeps
+   * running and reconnects by itself. A job's own failure is the processor's rejection, not reported here.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** How one event is enqueued. */
+export interface EnqueueOptions {
+  /**
+   * The caller's deadline: once it aborts, the queue gives up and never stores the job afterwards (the caller
+   * then runs the handlers itself). Without it, an enqueue that cannot be sent at once rejects at once.
+   */
+  signal?: AbortSignal;
 }
 
 /** A running worker. */
@@ -64,7 +78,8 @@ export interface CallQueueCounts {
  * - a worker that dies mid-job does not lose it (the job runs again elsewhere).
  */
 export interface CallQueue {
-  enqueue(jobId: string, data: QueuedCallEvent): Promise<void>;
+  /** Resolves once the job is stored; rejects (soon, never hanging) when the queue cannot take it. */
+  enqueue(jobId: string, data: QueuedCallEvent, options?: EnqueueOptions): Promise<void>;
   work(processor: (job: CallQueueJob) => Promise<void>, options: CallQueueWorkOptions): CallQueueWorker;
   /** Moves every failed job back to the queue; resolves how many. */
   retryFailed(): Promise<number>;
