@@ -49,7 +49,8 @@ export interface CallQueueWorkOptions {
 export interface EnqueueOptions {
   /**
    * The caller's deadline: once it aborts, the queue gives up and never stores the job afterwards (the caller
-   * then runs the handlers itself). Without it, an enqueue that cannot be sent at once rejects at once.
+   * then runs the handlers itself). Pass one: without it, a queue picks its own bound (BullMQQueue waits at
+   * most 5 s for its first connection), which may outlast the caller's.
    */
   signal?: AbortSignal;
 }
