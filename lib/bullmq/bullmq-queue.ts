@@ -85,6 +85,11 @@ export const KEEP_COMPLETED = Object.freeze({ age: 24 * 60 * 60, count: 10_000 }
 
 /** How many failed jobs `retryFailed()` reads per round. */
 const RETRY_PAGE = 500;
+/**
+ * How long a closing worker waits for BullMQ to record the last jobs once their handlers are done; past it (Redis
+ * unreachable), the worker is closed anyway, and a job whose outcome was not recorded runs again (stalled).
+ */
+const RECORD_GRACE_MS = 3000;
 /** How long a call without a `signal` waits for the queue's first connection before it rejects. */
 const FIRST_CONNECTION_WAIT_MS = 5000;
 
@@ -369,16 +374,30 @@ export class BullMQQueue implements CallQueue {
     this.#assertOpen();
 
     const connection = openConnection(this.#connection, WORKER_CONNECTION);
+    // The jobs taken by this worker whose outcome BullMQ has not recorded yet, and how many processors run now:
+    // close() waits for the processors without a bound (the handlers in hand finish), then a bounded time for
+    // the records (Redis may be down).
+    const unrecorded = new Set<string>();
+    let running = 0;
+    let onSettle: (() => void) | null = null;
+    const settle = (): void => {
+      onSettle?.();
+    };
     const worker = new Worker(
       this.#name,
       async (job: Job) => {
+        const id = job.id ?? '';
+        unrecorded.add(id);
         const data: unknown = job.data;
         if (!isQueuedCallEvent(data)) throw new UnrecoverableError('The job holds no call event');
-        const attempts = job.opts.attempts ?? 1;
+        running++;
         try {
-          await processor({ id: job.id ?? '', data, attempt: job.attemptsMade + 1, attempts });
+          await processor({ id, data, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 });
         } catch (error) {
           throw storedFailure(error);
+        } finally {
+          running--;
+          settle();
         }
       },
       {
@@ -389,6 +408,11 @@ export class BullMQQueue implements CallQueue {
         ...(stalledInterval === undefined ? {} : { stalledInterval }),
       },
     );
+    const recorded = (job: Job | undefined): void => {
+      if (job?.id !== undefined && unrecorded.delete(job.id)) settle();
+    };
+    worker.on('completed', recorded);
+    worker.on('failed', recorded);
     worker.on('error', (error: Error) => {
       try {
         onError?.(error);
@@ -396,12 +420,30 @@ export class BullMQQueue implements CallQueue {
         // a reporter that throws changes nothing
       }
     });
+    const until = async (done: () => boolean, ms: number): Promise<void> => {
+      const deadline = Date.now() + ms;
+      while (!done() && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          onSettle = resolve;
+          const timer = setTimeout(resolve, Math.min(100, Math.max(0, deadline - Date.now())));
+          timer.unref();
+        });
+      }
+      onSettle = null;
+    };
 
     let closing: Promise<void> | null = null;
     const close = (): Promise<void> => {
       closing ??= (async () => {
         try {
-          await worker.close(); // graceful: the jobs in hand finish first
+          // No new job is taken (local: no Redis command)...
+          await worker.pause(true);
+          // ...the handlers in hand finish, however long they take...
+          await until(() => running === 0, Number.POSITIVE_INFINITY);
+          // ...and their outcome is recorded, unless Redis cannot be reached (then the job runs again, stalled).
+          await until(() => unrecorded.size === 0, RECORD_GRACE_MS);
+          // Nothing is left to wait for: BullMQ's own graceful close would wait on a reconnecting connection.
+          await worker.close(true);
         } finally {
           connection.disconnect();
           this.#workers.delete(close);
