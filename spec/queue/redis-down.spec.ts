@@ -53,7 +53,7 @@ async function enqueueOnceBack(queue: BullMQQueue, id: string): Promise<boolean>
 describe('BullMQQueue with Redis down', () => {
   it('rejects an enqueue at once while Redis is stopped, then works again once it is back', async () => {
     const client = connect(server);
-    open.push({ close: async () => client.disconnect() });
+    open.push({ close: () => client.quit() });
     const name = fresh('calls');
     const queue = new BullMQQueue({ connection: client, name });
     open.push(queue);
@@ -109,7 +109,7 @@ describe('BullMQQueue with Redis down', () => {
 
   it('keeps a worker running through the outage: onError hears of it, and jobs run again once Redis is back', async () => {
     const client = connect(server);
-    open.push({ close: async () => client.disconnect() });
+    open.push({ close: () => client.quit() });
     const queue = new BullMQQueue({ connection: client, name: fresh('calls') });
     open.push(queue);
     const errors: Error[] = [];
@@ -143,7 +143,7 @@ describe('BullMQQueue with Redis down', () => {
 
   it('closes within a bound while Redis is down, a worker included', async () => {
     const client = connect(server);
-    open.push({ close: async () => client.disconnect() });
+    open.push({ close: () => client.quit() });
     const queue = new BullMQQueue({ connection: client, name: fresh('calls') });
     queue.work(() => Promise.resolve(), { concurrency: 1 });
     await queue.enqueue('k_x', queuedEvent('n2.1.x'));
