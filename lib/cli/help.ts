@@ -2,6 +2,7 @@
 
 import { SCENARIO_NAMES, SCENARIOS } from '../testing';
 import type { OptionSpec } from './args';
+import { QUEUE_OPTIONS } from './queue';
 import { SEND_OPTIONS } from './send';
 import { SIMULATE_OPTIONS } from './simulate';
 
@@ -41,6 +42,7 @@ export function mainHelp(version: string): string {
     'Usage:',
     `  ${BIN} simulate <scenario> --url <url> [options]   play whole calls the way MyOperator would`,
     `  ${BIN} send <file> --url <url> [options]           send one payload (JSON or not)`,
+    `  ${BIN} queue status|retry --redis <url> [options]  a BullMQQueue's job counts, or re-run its failed jobs`,
     `  ${BIN} help [command]                              this help, or a command's`,
     '',
     'Scenarios:',
@@ -97,5 +99,25 @@ export function sendHelp(): string {
     `  ${BIN} send captured-body.txt --url https://example.com/hook --content-type application/x-www-form-urlencoded`,
     '',
     EXIT_CODES,
+  ].join('\n');
+}
+
+/** `myoperator-webhooks queue --help`. */
+export function queueHelp(): string {
+  return [
+    `Usage: ${BIN} queue status|retry --redis <url> --name <queue> [--prefix <p>] [--json]`,
+    '',
+    'The queue of durable delivery (BullMQQueue from myoperator-webhooks/bullmq; needs bullmq and ioredis):',
+    '  status  how many jobs are waiting, active, delayed, failed and completed',
+    '  retry   move every failed job back to the queue, with its attempts reset, and print how many moved',
+    '',
+    'Options:',
+    ...optionLines(QUEUE_OPTIONS),
+    '',
+    'Examples:',
+    `  ${BIN} queue status --redis redis://127.0.0.1:6379 --name calls`,
+    `  ${BIN} queue retry --redis "$REDIS_URL" --name calls --json   # {"retried":3}`,
+    '',
+    'Exit status: 0 on success, 1 when Redis cannot be reached or refuses, 2 on bad usage.',
   ].join('\n');
 }

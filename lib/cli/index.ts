@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The myoperator-webhooks command: `simulate` plays whole calls against a webhook URL, `send` sends one payload;
-// it exits 0 when every answer was 2xx, 1 when one was not, 2 on bad usage.
+// The myoperator-webhooks command: `simulate` plays whole calls against a webhook URL, `send` sends one payload,
+// `queue` reads or re-runs a BullMQQueue; it exits 0 on success (every answer 2xx), 1 when not, 2 on bad usage.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { UsageError } from './args';
-import { mainHelp, sendHelp, simulateHelp } from './help';
+import { mainHelp, queueHelp, sendHelp, simulateHelp } from './help';
+import { queue } from './queue';
 import type { CliOutput } from './report';
 import { send } from './send';
 import { simulate } from './simulate';
@@ -36,6 +37,7 @@ async function readStdin(): Promise<Buffer> {
 const HELP: Readonly<Record<string, () => string>> = {
   simulate: simulateHelp,
   send: sendHelp,
+  queue: queueHelp,
 };
 
 /**
@@ -50,6 +52,8 @@ export async function main(argv: readonly string[], output: CliOutput): Promise<
         return await simulate(rest, output, () => output.out(simulateHelp()));
       case 'send':
         return await send(rest, output, () => output.out(sendHelp()), readStdin);
+      case 'queue':
+        return await queue(rest, output, () => output.out(queueHelp()));
       case undefined:
       case 'help':
       case '-h':
@@ -64,7 +68,7 @@ export async function main(argv: readonly string[], output: CliOutput): Promise<
         output.out(packageVersion());
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (commands: simulate, send, help)`);
+        throw new UsageError(`unknown command "${command}" (commands: simulate, send, queue, help)`);
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

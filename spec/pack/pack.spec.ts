@@ -92,6 +92,27 @@ const testing = require('myoperator-webhooks/testing');
 });
 `;
 
+/**
+ * The main entry without the optional bullmq installed: it loads none of it; the bullmq entry asks for it. (Not
+ * import()ed here: Node 20 reports a CommonJS module that throws under import() as uncaught, besides rejecting.)
+ */
+const CHECK_BULLMQ_CJS = `
+const api = require('myoperator-webhooks');
+const loadedByMain = Object.keys(require.cache).filter((file) => /[\\\\/]node_modules[\\\\/](bullmq|ioredis)[\\\\/]/.test(file));
+let required = 'loaded';
+try {
+  require('myoperator-webhooks/bullmq');
+} catch (error) {
+  required = String(error.message).split('\\n')[0];
+}
+console.log(JSON.stringify({
+  callEvents: typeof api.CallEvents,
+  loadedByMain,
+  required,
+  resolved: require.resolve('myoperator-webhooks/bullmq'),
+}));
+`;
+
 /** Static import of both entry points, and the same classes as require() (one copy of the code). */
 const CHECK_MJS = `
 import { createRequire } from 'node:module';
@@ -391,6 +412,7 @@ async function createConsumer(major: number): Promise<Consumer> {
   const files: Record<string, string> = {
     'check.cjs': CHECK_CJS,
     'check.mjs': CHECK_MJS,
+    'check-bullmq.cjs': CHECK_BULLMQ_CJS,
     'quick-start.cjs': QUICK_START_CJS,
     'pieces.mjs': PIECES_MJS,
     'consumer.cts': CONSUMER_CTS,
@@ -455,6 +477,10 @@ describe('the packed package', () => {
         'dist/esm/index.d.mts',
         'dist/esm/testing/index.mjs',
         'dist/esm/testing/index.d.mts',
+        'dist/cjs/bullmq/index.js',
+        'dist/cjs/bullmq/index.d.ts',
+        'dist/esm/bullmq/index.mjs',
+        'dist/esm/bullmq/index.d.mts',
         'dist/cjs/cli/index.js',
       ]),
     );
@@ -522,6 +548,21 @@ describe('the packed package', () => {
         `file://${join(packageDir, 'dist/esm/index.mjs')}`,
         `file://${join(packageDir, 'dist/esm/testing/index.mjs')}`,
       ]);
+    });
+
+    it('loads the main entry without the optional bullmq; myoperator-webhooks/bullmq asks for it', async () => {
+      const { dir } = consumer(major);
+      const packageDir = await realpath(join(dir, 'node_modules/myoperator-webhooks'));
+
+      const result = await runScript(dir, 'check-bullmq.cjs');
+
+      expect(existsSync(join(dir, 'node_modules/bullmq'))).toBe(false);
+      expect(result).toEqual({
+        callEvents: 'function',
+        loadedByMain: [],
+        required: "Cannot find module 'bullmq'",
+        resolved: join(packageDir, 'dist/cjs/bullmq/index.js'),
+      });
     });
 
     it("serves the README's quick start on 127.0.0.1 and fires the handler for the seed's log", async () => {
