@@ -7,7 +7,6 @@ import { join, resolve as resolvePath } from 'node:path';
 
 import type * as Package from '../lib/index';
 import type * as Testing from '../lib/testing/index';
-import type { TrafficPlan } from './traffic';
 
 const requireHere = createRequire(__filename);
 
@@ -49,16 +48,6 @@ export const AUTH_HEADER_NAME = 'my-super-secret-token';
 export const AUTH_HEADER_VALUE = 'abc123def';
 /** The most a benchmark server (floor, fetch bridge) reads of a body before it answers 413. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
-
-/** Runner -> load process: one burst against one server. */
-export interface LoadOrder {
-  url: string;
-  traffic: TrafficPlan;
-  /** Unique per variant, shape, round and phase, so no two calls of a whole run share a uid. */
-  uidPrefix: string;
-  connections: number;
-  seconds: number;
-}
 
 /** Load process -> runner, after each burst. */
 export interface LoadReport {
@@ -106,7 +95,7 @@ export interface ProfileWritten {
   profileWritten: string;
 }
 
-function isObject(message: unknown): message is Record<string, unknown> {
+export function isObject(message: unknown): message is Record<string, unknown> {
   return typeof message === 'object' && message !== null;
 }
 
@@ -116,10 +105,6 @@ export function isServerReady(message: unknown): message is ServerReady {
 
 export function isCpuUsage(message: unknown): message is CpuUsage {
   return isObject(message) && typeof message.cpuMicros === 'number';
-}
-
-export function isLoadOrder(message: unknown): message is LoadOrder {
-  return isObject(message) && typeof message.url === 'string' && isObject(message.traffic);
 }
 
 export function isLoadReport(message: unknown): message is LoadReport {

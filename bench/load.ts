@@ -4,8 +4,8 @@
 
 import autocannon from 'autocannon';
 
-import { isLoadOrder, type LoadOrder, type LoadReport } from './common';
-import { bodyGenerator, type BodyGenerator } from './traffic';
+import type { LoadReport } from './common';
+import { bodyGenerator, isLoadOrder, type BodyGenerator, type LoadOrder } from './traffic';
 
 function cpuMicros(): number {
   const usage = process.cpuUsage();

@@ -21,7 +21,6 @@ import {
   isServerReady,
   packageExport,
   spread,
-  type LoadOrder,
   type LoadReport,
   type ProfileStart,
   type ProfileStop,
@@ -33,7 +32,7 @@ import { printNormalizeResults, type NormalizeResult } from './micro/normalize';
 import { printStoreResults, type StoreResult } from './micro/store';
 import { canReadProcCpu, choosePinning, procCpuMicros, spawnPinned, type Pinning } from './pinning';
 import { summarizeProfile, type CpuProfile } from './profile';
-import { buildTrafficPlan, TRAFFIC_SHAPES, type TrafficPlan, type TrafficShape } from './traffic';
+import { buildTrafficPlan, TRAFFIC_SHAPES, type LoadOrder, type TrafficPlan, type TrafficShape } from './traffic';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Variants, ratios, targets

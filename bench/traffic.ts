@@ -2,7 +2,7 @@
 // process runs. The runner builds the plan (from the package's testing builders); the load process only fills in
 // uids, so building a body costs it one string join.
 
-import { AUTH_HEADER_LINE, loadTesting, WEBHOOK_PATH } from './common';
+import { AUTH_HEADER_LINE, isObject, loadTesting, WEBHOOK_PATH } from './common';
 
 /** `realistic`: whole calls, in order, some redeliveries. `worst`: a new call (a new uid) in every request. */
 export type TrafficShape = 'realistic' | 'worst';
@@ -130,4 +130,18 @@ export function bodyGenerator(plan: TrafficPlan, uidPrefix: string, connection: 
       return body;
     },
   };
+}
+
+/** Runner -> load process: one burst against one server. */
+export interface LoadOrder {
+  url: string;
+  traffic: TrafficPlan;
+  /** Unique per variant, shape, round and phase, so no two calls of a whole run share a uid. */
+  uidPrefix: string;
+  connections: number;
+  seconds: number;
+}
+
+export function isLoadOrder(message: unknown): message is LoadOrder {
+  return isObject(message) && typeof message.url === 'string' && isObject(message.traffic);
 }
