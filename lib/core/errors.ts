@@ -203,6 +203,16 @@ export class QueueError extends MyOperatorWebhookError {
   }
 }
 
+/** How long a sender is asked to wait before it delivers again, while the webhook shuts down (seconds). */
+export const SHUTDOWN_RETRY_AFTER_SECONDS = 30;
+
+/** The error of a delivery refused because `calls.close()` was called: 503, with `Retry-After`. */
+export function shuttingDownError(): MyOperatorWebhookError {
+  return new MyOperatorWebhookError('shutting_down', {
+    headers: { 'Retry-After': String(SHUTDOWN_RETRY_AFTER_SECONDS) },
+  });
+}
+
 /** Whether a value is one of this package's errors. */
 export function isMyOperatorWebhookError(value: unknown): value is MyOperatorWebhookError {
   return value instanceof MyOperatorWebhookError;

@@ -11,7 +11,14 @@ import {
   type CallEventName,
   type CallEventNameOf,
 } from '../core/call-states';
-import { HandlerError, MyOperatorWebhookError, QueueError, StoreError, type HandlerErrorAttempt } from '../core/errors';
+import {
+  HandlerError,
+  MyOperatorWebhookError,
+  QueueError,
+  shuttingDownError,
+  StoreError,
+  type HandlerErrorAttempt,
+} from '../core/errors';
 import { integerOption, optionKeys, readOptions } from '../core/options';
 import { describeThrown, SafeLogger } from '../observe/logger';
 import { NOOP_OBSERVER, type EventObservation, type Observer } from '../observe/observer';
@@ -102,10 +109,6 @@ export function observerOf(calls: CallEvents): Observer {
 /** The logger of a CallEvents, for an adapter's warnings. */
 export function loggerOf(calls: CallEvents): SafeLogger {
   return internals.get(calls)?.logger ?? SILENT;
-}
-
-function shuttingDown(): MyOperatorWebhookError {
-  return new MyOperatorWebhookError('shutting_down', { headers: { 'Retry-After': '30' } });
 }
 
 function timedOut(what: string, ms: number): () => Error {
@@ -200,7 +203,7 @@ export class CallEvents {
    * reported to `onError`) when a handler failed, or with `shutting_down` once `close()` was called.
    */
   receive(event: CallEvent, ctx: CallEventContext = {}): Promise<ReceiveResult> {
-    if (this.#closing) return Promise.reject(shuttingDown());
+    if (this.#closing) return Promise.reject(shuttingDownError());
     return this.#track(this.#receive(event, ctx));
   }
 

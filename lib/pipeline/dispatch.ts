@@ -3,7 +3,7 @@
 // Shared by every adapter; the adapter only writes what `settle` is told.
 
 import type { CallEvent } from '../core/call-event';
-import { MyOperatorWebhookError } from '../core/errors';
+import { MyOperatorWebhookError, shuttingDownError } from '../core/errors';
 import { enumOption, integerOption, optionKeys } from '../core/options';
 import type { CallEventContext } from '../dispatch/context';
 import type { CallEvents } from '../dispatch/call-events';
@@ -119,7 +119,7 @@ export class Dispatcher {
   dispatch(event: CallEvent, ctx: CallEventContext, settle: Settle): void {
     const calls = this.calls;
     if (calls.closing) {
-      settle('failed', new MyOperatorWebhookError('shutting_down', { headers: { 'Retry-After': '30' } }));
+      settle('failed', shuttingDownError());
       return;
     }
     if (this.respond === 'immediately') {
