@@ -34,7 +34,10 @@ export type BullMQConnection = RedisOptions | BullMQRedisClient;
 export interface BullMQQueueOptions {
   /**
    * Where the queue lives: ioredis options (`{ host, port }`, or `{ url }`) or an ioredis client, for example
-   * the one given to `RedisStore`. Not a Redis Cluster; no ioredis `keyPrefix` (use `prefix`).
+   * the one given to `RedisStore`. Not a Redis Cluster; no ioredis `keyPrefix` (use `prefix`). The queue opens
+   * connections of its own with these settings, except that enqueueing never queues a command while Redis is
+   * unreachable (`enableOfflineQueue: false`, `autoResendUnfulfilledCommands: false`, `maxRetriesPerRequest: 0`)
+   * and workers wait for Redis as long as it takes (`enableOfflineQueue: true`, `maxRetriesPerRequest: null`).
    * @example new BullMQQueue({ connection: new Redis(process.env.REDIS_URL), name: 'calls' })
    */
   connection: BullMQConnection;

@@ -133,6 +133,18 @@ describe('new BullMQQueue(options)', () => {
     expect(JSON.stringify(options)).toBe(before);
     expect(JSON.parse((await storedJob(options.name, 'k_frozen', 'p')).opts ?? '{}')).toMatchObject({ attempts: 2 });
   });
+
+  it('takes options without a prototype', async () => {
+    const options = Object.assign(Object.create(null) as object, {
+      connection: client,
+      name: fresh('calls'),
+    }) as BullMQQueueOptions;
+
+    const queue = new BullMQQueue(options);
+    open.push(queue);
+
+    await expect(queue.counts()).resolves.toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 });
+  });
 });
 
 describe('enqueue()', () => {
@@ -295,6 +307,17 @@ describe('work()', () => {
     await worker.close();
 
     expect(most).toBe(3);
+  });
+
+  it('reads frozen work options and leaves them as they were', async () => {
+    const queue = createQueue();
+    const options = Object.freeze({ concurrency: 2, lockDuration: 5000, stalledInterval: undefined });
+    const before = JSON.stringify(options);
+
+    const worker = queue.work(() => Promise.resolve(), options);
+    await worker.close();
+
+    expect(JSON.stringify(options)).toBe(before);
   });
 
   it.each([

@@ -26,6 +26,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await admin.ping(); // reconnected after the last restart: quit then closes at once
   await admin.quit();
   await server.stop();
 });
@@ -93,7 +94,6 @@ describe('BullMQQueue with Redis down', () => {
     // The hazard, shown on a BullMQ Queue by itself: its add() waits for Redis, and stores the job once it is back.
     const plain = new Queue(name, { connection: { host: '127.0.0.1', port: server.port, enableOfflineQueue: false } });
     plain.on('error', () => {});
-    open.push(plain);
     const plainAdd = plain.add('incoming_call', queuedEvent('n2.1.plain'), { jobId: 'k_plain' });
     plainAdd.catch(() => {});
 
@@ -104,6 +104,7 @@ describe('BullMQQueue with Redis down', () => {
     const back = await enqueueOnceBack(queue, 'k_back');
     await plainAdd;
     await delay(500);
+    await plain.close(); // while Redis is up: BullMQ's own close of a connection it made asks Redis to QUIT
 
     expect(early.error).toBeInstanceOf(QueueUnavailableError);
     expect((early.error as Error).message).toBe('[myoperator-webhooks] BullMQQueue: gave up waiting for Redis');
