@@ -4,7 +4,7 @@
 
 import { Writable } from 'node:stream';
 
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
 import pino from 'pino';
@@ -129,7 +129,7 @@ describe('metrics, spans and logs through the Express Router', () => {
     expect(spans).toHaveLength(delivered);
     expect(new Set(spans.map((span) => span.kind))).toEqual(new Set([SpanKind.CONSUMER]));
     expect(spans.filter((span) => span.attributes['myoperator.duplicate'] === true)).toHaveLength(first.steps.length);
-    const failed = spans.filter((span) => span.status.code === 2);
+    const failed = spans.filter((span) => span.status.code === SpanStatusCode.ERROR);
     expect(failed.map((span) => span.attributes['myoperator.event.name'])).toEqual(['no_answer']);
     expect(
       JSON.stringify(exporter.getFinishedSpans().map((span) => [span.attributes, span.status, span.events])),

@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis as Redis6 } from 'ioredis6';
 
 import { BullMQQueue, KEEP_COMPLETED, type BullMQQueueOptions } from '../../lib/bullmq';
-import type { CallQueueJob } from '../../lib/queue/call-queue';
+import type { CallQueueJob, CallQueueWorkOptions } from '../../lib/queue/call-queue';
 import { deserializeCallEvent, queueJobId } from '../../lib/queue/serialize';
 import { watchProcess, type ProcessGuard } from '../reliability/helpers/process-guard';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
@@ -314,7 +314,8 @@ describe('work()', () => {
     const options = Object.freeze({ concurrency: 2, lockDuration: 5000, stalledInterval: undefined });
     const before = JSON.stringify(options);
 
-    const worker = queue.work(() => Promise.resolve(), options);
+    // `undefined` for an option, as JavaScript callers write it.
+    const worker = queue.work(() => Promise.resolve(), options as unknown as CallQueueWorkOptions);
     await worker.close();
 
     expect(JSON.stringify(options)).toBe(before);
