@@ -4,8 +4,6 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import bodyParser from 'body-parser';
-
 import { MyOperatorWebhookError } from '../core/errors';
 
 /** Called once with the body's text, or the error to answer with. */
@@ -54,12 +52,19 @@ function isPlainUtf8(req: IncomingMessage): boolean {
   return charset === null || charset === 'utf-8' || charset === 'utf8';
 }
 
-const parsers = new Map<number, ReturnType<typeof bodyParser.text>>();
+type TextParser = ReturnType<typeof import('body-parser').text>;
 
-/** body-parser's text reader for a limit, made once per limit. */
-function bodyParserFor(limit: number): ReturnType<typeof bodyParser.text> {
+const parsers = new Map<number, TextParser>();
+
+/**
+ * body-parser's text reader for a limit, made once per limit; body-parser itself is loaded the first time a body
+ * needs it (a compressed body, another charset), so an app that never gets one never loads it.
+ */
+function bodyParserFor(limit: number): TextParser {
   let parser = parsers.get(limit);
   if (parser === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: only compressed or non-UTF-8 bodies need it
+    const bodyParser = require('body-parser') as typeof import('body-parser');
     parser = bodyParser.text({ type: () => true, limit, defaultCharset: 'utf-8' });
     parsers.set(limit, parser);
   }
