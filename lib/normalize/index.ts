@@ -5,7 +5,7 @@ import type { ErrorObject } from 'ajv';
 
 import type { CallEvent, CallEventFormat } from '../core/call-event';
 import { MyOperatorWebhookError } from '../core/errors';
-import { compileSchema, toValidationDetails } from '../schemas/ajv';
+import { compileSchema, toValidationDetails, type PackageSchema } from '../schemas/ajv';
 import { AFTER_CALL_KEYS, afterCallV1Schema, type AfterCallLog } from '../schemas/aftercall-v1';
 import { IN_CALL_KEYS, inCallV1Schema, type InCallLog } from '../schemas/incall-v1';
 import { V2_KEYS, v2Schema, type V2Event } from '../schemas/v2';
@@ -24,7 +24,7 @@ interface PayloadFormat<T> {
 }
 
 /** A format's check by its JSON schema, compiled once. */
-function bySchema<T>(schema: object): PayloadFormat<T>['validate'] {
+function bySchema<T>(schema: PackageSchema): PayloadFormat<T>['validate'] {
   const validate = compileSchema<T>(schema);
   return (payload) => (validate(payload) ? null : (validate.errors ?? []));
 }

@@ -1,14 +1,54 @@
-// One ajv instance for every schema of the package. Schemas are compiled once, when their module loads.
+// The package's JSON schemas as validators, made once. The build compiles them ahead of time into plain
+// JavaScript (`compiled.js` beside this file in dist/, with ajv's standalone code), so the built package never
+// generates code at run time: runtimes that forbid it (Cloudflare Workers, `--disallow-code-generation-from-
+// strings`) validate as Node does. From source (the specs), they are compiled here with the same options.
 
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 
 import type { ValidationDetail } from '../core/errors';
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+/** The options of every schema compilation, at build time and at run time alike. */
+export const AJV_OPTIONS = {
+  allErrors: true,
+  strict: true,
+  strictTypes: false,
+  allowUnionTypes: true,
+} as const satisfies Options;
 
-/** Compiles a JSON schema once; the returned function is what the hot path calls. */
-export function compileSchema<T>(schema: object): ValidateFunction<T> {
-  return ajv.compile<T>(schema);
+/** A schema of the package: its `$id` names its precompiled validator. */
+export interface PackageSchema {
+  readonly $id: string;
+}
+
+type Validators = Readonly<Record<string, ValidateFunction | undefined>>;
+
+let precompiled: Validators | null | undefined;
+
+/** The validators the build compiled ahead of time; `null` when running from source. */
+function precompiledValidators(): Validators | null {
+  if (precompiled === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- present in dist/ only, written by the build
+      precompiled = require('./compiled') as Validators;
+    } catch {
+      precompiled = null;
+    }
+  }
+  return precompiled;
+}
+
+let compiler: import('ajv').default | undefined;
+
+/** Its validator, once: the precompiled one when the build made it, else compiled now. */
+export function compileSchema<T>(schema: PackageSchema): ValidateFunction<T> {
+  const ready = precompiledValidators()?.[schema.$id];
+  if (ready !== undefined) return ready as ValidateFunction<T>;
+  if (compiler === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- only from source: the build precompiles
+    const Ajv = (require('ajv') as typeof import('ajv')).default;
+    compiler = new Ajv(AJV_OPTIONS);
+  }
+  return compiler.compile<T>(schema);
 }
 
 /** The most `details` an error carries: a 100 kB body of bad list items would otherwise answer megabytes. */

@@ -2,6 +2,7 @@
 // this walks the BUILT entry's whole module graph, the packages it reaches included, and fails on any node:*
 // module, any Node built-in, any Node-only package, and any use of the Node-only globals Buffer and process.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -105,5 +106,28 @@ describe('the myoperator-webhooks/fetch entry (built)', () => {
     const added = Object.keys(require.cache).filter((file) => !before.has(file));
     expect(added.filter((file) => /node_modules\/(express|body-parser|basic-auth)\//.test(file))).toEqual([]);
     expect(dirname(ENTRY)).toBe(join(ROOT, 'dist', 'cjs', 'fetch'));
+  });
+
+  it('validates without generating code at run time, as Workers require (--disallow-code-generation-from-strings)', () => {
+    const script = `
+      const { CallEvents, myOperatorFetchHandler } = require(${JSON.stringify(ENTRY)});
+      const handler = myOperatorFetchHandler({ auth: false, calls: new CallEvents({ logger: false }) });
+      const post = (body) => handler(new Request('http://localhost/', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+      (async () => {
+        const good = await post('{"uid":"n2.1.1","call_state":"6"}');
+        const bad = await post('{"uid":"n2.1.1","call_state":{"nested":true}}');
+        console.log(JSON.stringify([good.status, await good.json(), bad.status, (await bad.json()).error.details]));
+      })().catch((error) => { console.log(JSON.stringify(String(error))); process.exitCode = 1; });
+    `;
+    const output = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(JSON.parse(output.trim())).toEqual([
+      200,
+      { ok: true },
+      422,
+      [{ path: '/call_state', message: 'must be string,number,null' }],
+    ]);
   });
 });
