@@ -218,7 +218,9 @@ export class CallDatabase {
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    // Several processes may share the file (the multi-process mode): WAL lets readers go on beside a writer, and
+    // a writer waits for another's transaction (up to 5 s) instead of failing with SQLITE_BUSY.
+    this.db = new Database(path, { timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
@@ -495,9 +497,12 @@ export class CallDatabase {
     };
   }
 
-  /** Runs `work` in one transaction. */
+  /**
+   * Runs `work` in one transaction, holding the write lock from its start (BEGIN IMMEDIATE): another process's
+   * transaction cannot slip between a read and the write that depends on it (a lead looked up, then created).
+   */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
   }
 
   ping(): boolean {
