@@ -74,6 +74,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether a port can be listened on now (nothing holds it). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 /** One JSON line the server logged. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
