@@ -55,6 +55,7 @@ export function createLogger(level: LogLevelName, destination?: DestinationStrea
 /** The messages between the primary and the other processes. */
 type Message =
   | { type: 'example:board'; event: string; data: unknown }
+  | { type: 'example:ready' }
   | { type: 'example:gather'; id: number; kind: GatherKind }
   | { type: 'example:gathered'; id: number; values: unknown[] }
   | { type: 'example:collect'; id: number; kind: GatherKind }
@@ -303,6 +304,7 @@ function runWorker(
     stalledInterval: WORKER_STALLED_CHECK_MS,
   });
   logger.info({ pid: process.pid, concurrency: multi.concurrency }, 'worker ready');
+  sendToPrimary({ type: 'example:ready' });
   onStop(async (reason) => {
     logger.info({ reason }, 'stopping: the jobs in hand finish, the others stay in the queue');
     const { pending } = await calls.close({ timeoutMs: config.shutdownTimeoutMs });
@@ -318,7 +320,9 @@ function runPrimary(config: ExampleConfig, multi: MultiProcessConfig, logger: Lo
   new CallDatabase(config.databasePath).close();
 
   const roles = new Map<Worker, ProcessRole>();
-  const listened = new Set<Worker>();
+  /** The web processes listening and the workers working. */
+  const ready = new Set<Worker>();
+  let port = config.port;
   const restarts: number[] = [];
   let announced = false;
   let stopping = false;
@@ -349,17 +353,21 @@ function runPrimary(config: ExampleConfig, multi: MultiProcessConfig, logger: Lo
   cluster.on('online', (worker) => {
     logger.info({ process: roles.get(worker) ?? null, pid: worker.process.pid ?? null }, 'process started');
   });
+  /** Says where the app is, once every process of the first start is ready. */
+  const announceWhenReady = (): void => {
+    if (announced || !processes().every((worker) => ready.has(worker))) return;
+    announced = true;
+    announce(logger, config, port, {
+      mode: 'several processes',
+      redis: redisLocation(multi.redisUrl),
+      webProcesses: multi.webProcesses,
+      workers: multi.workers,
+    });
+  };
   cluster.on('listening', (worker, address) => {
-    listened.add(worker);
-    if (!announced && processes('web').every((web) => listened.has(web))) {
-      announced = true;
-      announce(logger, config, address.port, {
-        mode: 'several processes',
-        redis: redisLocation(multi.redisUrl),
-        webProcesses: multi.webProcesses,
-        workers: multi.workers,
-      });
-    }
+    ready.add(worker);
+    port = address.port;
+    announceWhenReady();
   });
   cluster.on('exit', (worker, code, signal) => {
     const role = roles.get(worker) ?? 'worker';
@@ -367,11 +375,11 @@ function runPrimary(config: ExampleConfig, multi: MultiProcessConfig, logger: Lo
     const pid = worker.process.pid ?? null;
     if (stopping) return;
     logger.warn({ process: role, pid, code, signal }, 'process exited');
-    if (role === 'web' && !listened.has(worker)) {
-      void stopAll('a web process could not start', 1);
+    if (!ready.has(worker)) {
+      void stopAll(`a ${role} process could not start`, 1);
       return;
     }
-    listened.delete(worker);
+    ready.delete(worker);
     const now = Date.now();
     restarts.push(now);
     while (restarts.length > 0 && restarts[0]! < now - 60_000) restarts.shift();
@@ -408,6 +416,9 @@ function runPrimary(config: ExampleConfig, multi: MultiProcessConfig, logger: Lo
     if (!isMessage(message)) return;
     if (message.type === 'example:board') {
       for (const web of processes('web')) sendTo(web, message);
+    } else if (message.type === 'example:ready') {
+      ready.add(worker);
+      announceWhenReady();
     } else if (message.type === 'example:gather') {
       void gather(message.kind).then((values) => sendTo(worker, { type: 'example:gathered', id: message.id, values }));
     } else if (message.type === 'example:collected') {
