@@ -112,7 +112,8 @@ function closeServer(server: Server, example: ExampleApp): Promise<void> {
   });
 }
 
-function listen(server: Server, config: ExampleConfig, logger: Logger): void {
+/** A server that cannot listen (the port is taken) stops the process with exit code 1, saying why. */
+function exitOnListenError(server: Server, config: ExampleConfig, logger: Logger): void {
   server.on('error', (error: NodeJS.ErrnoException) => {
     const why = error.code === 'EADDRINUSE' ? `port ${config.port} is in use: start on another one, PORT=3001` : '';
     logger.fatal({ code: error.code ?? null }, `the example app could not listen${why === '' ? '' : `: ${why}`}`);
@@ -176,10 +177,12 @@ function runSingleProcess(config: ExampleConfig, logger: Logger, testOptions: Re
     metrics: processRegistry(),
     ...testOptions,
   });
-  const server = example.app.listen(config.port, '127.0.0.1', () => {
+  // Not listen()'s callback: Express 5 calls it on an error too.
+  const server = example.app.listen(config.port, '127.0.0.1');
+  server.once('listening', () => {
     announce(logger, config, portOf(server, config.port), { mode: 'one process' });
   });
-  listen(server, config, logger);
+  exitOnListenError(server, config, logger);
   onStop(async (reason) => {
     logger.info({ reason }, 'stopping: new webhooks are answered 503 while the handlers in flight finish');
     const { pending } = await example.calls.close({ timeoutMs: config.shutdownTimeoutMs });
@@ -208,8 +211,12 @@ function answerCollect(registry: Registry): void {
   });
 }
 
+/** The process's Redis client, for the store; the queue opens its own connections from it. */
 function redisFor(multi: MultiProcessConfig): Redis {
-  return new Redis(multi.redisUrl, { lazyConnect: false });
+  const redis = new Redis(multi.redisUrl);
+  // ioredis reconnects by itself; the package logs the store's and the queue's trouble (`warn`).
+  redis.on('error', () => {});
+  return redis;
 }
 
 function runWeb(
@@ -219,7 +226,6 @@ function runWeb(
   testOptions: Readonly<ExampleTestOptions>,
 ): void {
   const redis = redisFor(multi);
-  redis.on('error', () => {}); // ioredis reconnects by itself; the package logs the store's and queue's trouble
   const registry = processRegistry();
   answerCollect(registry);
 
@@ -265,10 +271,11 @@ function runWeb(
     else if (message.type === 'example:gathered') waiting.get(message.id)?.(message.values);
   });
 
-  const server = example.app.listen(config.port, '127.0.0.1', () => {
+  const server = example.app.listen(config.port, '127.0.0.1');
+  server.once('listening', () => {
     logger.info({ pid: process.pid }, 'web process listening');
   });
-  listen(server, config, logger);
+  exitOnListenError(server, config, logger);
   onStop(async (reason) => {
     logger.info({ reason }, 'stopping: new webhooks are answered 503 while the handlers in flight finish');
     const { pending } = await example.calls.close({ timeoutMs: config.shutdownTimeoutMs });
@@ -287,7 +294,6 @@ function runWorker(
   testOptions: Readonly<ExampleTestOptions>,
 ): void {
   const redis = redisFor(multi);
-  redis.on('error', () => {});
   const registry = processRegistry();
   answerCollect(registry);
   const database = new CallDatabase(config.databasePath);
