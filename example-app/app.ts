@@ -1,5 +1,6 @@
 // The example app: MyOperator's webhook (myOperatorWebhook) saved to SQLite, a live call board over Server-Sent
-// Events with a screen-pop when an agent answers, and the JSON APIs the board reads. Uses only the public package.
+// Events with a screen-pop when an agent answers and a health strip, the JSON APIs the board reads, and the
+// Prometheus metrics at /metrics. Uses only the public package.
 
 import { join } from 'node:path';
 
@@ -9,11 +10,19 @@ import {
   myOperatorWebhook,
   type AuthenticateOptions,
   type CallEvent,
+  type CallEventContext,
+  type CallQueue,
+  type CallStore,
   type QueryParamMapping,
+  type ReceiveResult,
 } from 'myoperator-webhooks';
+import pino, { type Logger } from 'pino';
+import { AggregatorRegistry, Registry } from 'prom-client';
 
 import { CallDatabase, type CallStatus } from './database';
-import { LiveUpdates } from './live';
+import { handleCalls } from './handlers';
+import { HealthMonitor, healthTotals, type HealthTotals } from './health';
+import { LiveUpdates, type BoardUpdates } from './live';
 
 /**
  * The query string parameters the example expects, as they would be set up in MyOperator's panel (name ->
@@ -36,8 +45,31 @@ export interface ExampleAppOptions {
   auth: Readonly<AuthenticateOptions> | false;
   /** @default DEFAULT_QUERY_PARAMS */
   queryParams?: QueryParamMapping;
-  /** One line per webhook answered. @default silent */
-  log?: (line: string) => void;
+  /**
+   * A pino logger: `CallEvents` logs through it (`debug` per event, `warn` store and queue trouble, `error`
+   * failures), and the app writes one `info` line per webhook answered.
+   * @default silent
+   */
+  logger?: Logger;
+  /** The prom-client registry the package's metrics go to. @default a new Registry */
+  metrics?: Registry;
+  /** Durable delivery (the multi-process mode): where claims and sessions live. @default in memory */
+  store?: CallStore;
+  /** Durable delivery: the queue the events go to; their handlers then run in `calls.work()` (the workers). */
+  queue?: CallQueue;
+  /** Where the handlers' and the webhook's news for the boards goes. @default this app's `live` */
+  updates?: BoardUpdates;
+  /**
+   * The metrics of every process, each as its registry's `getMetricsAsJSON()`, for /metrics (aggregated).
+   * @default this app's registry alone
+   */
+  collectMetrics?: () => Promise<object[][]>;
+  /** The health strip's totals, summed over every process. @default from this app's registry */
+  collectHealth?: () => Promise<HealthTotals>;
+  /** Answer 202 when the handlers still run after this long (the webhook's `timeoutMs`). @default 4000 */
+  webhookTimeoutMs?: number;
+  /** Each handler waits this long before saving: for the specs only. @default 0 */
+  handlerDelayMs?: number;
 }
 
 /** The app and what it is made of, for the server and the specs. */
@@ -46,7 +78,10 @@ export interface ExampleApp {
   database: CallDatabase;
   calls: CallEvents;
   live: LiveUpdates;
-  /** Ends the board streams and closes the database. */
+  /** Where the package's metrics are registered. */
+  metrics: Registry;
+  health: HealthMonitor;
+  /** Ends the board streams and the health sampling, and closes the database (after `calls.close()`). */
   close(): void;
 }
 
@@ -54,6 +89,30 @@ const CALL_STATUSES: readonly CallStatus[] = ['ringing', 'in_conversation', 'fin
 
 function queryText(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * `CallEvents` that tells the app of every delivery it answers (duplicates included) once it was taken, so that
+ * the app keeps a row per webhook while the package's router answers MyOperator (and counts the answer in
+ * `responses_total`). With a queue, `receive()` resolves once the event is stored in Redis.
+ */
+class RecordingCallEvents extends CallEvents {
+  readonly #onReceived: (event: CallEvent, result: ReceiveResult, ctx: CallEventContext) => void;
+
+  constructor(
+    options: ConstructorParameters<typeof CallEvents>[0],
+    onReceived: (event: CallEvent, result: ReceiveResult, ctx: CallEventContext) => void,
+  ) {
+    super(options);
+    this.#onReceived = onReceived;
+  }
+
+  override receive(event: CallEvent, ctx: CallEventContext = {}): Promise<ReceiveResult> {
+    return super.receive(event, ctx).then((result) => {
+      this.#onReceived(event, result, ctx);
+      return result;
+    });
+  }
 }
 
 /**
@@ -65,86 +124,89 @@ function queryText(value: unknown): string | undefined {
 export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleApp {
   const database = new CallDatabase(options.databasePath);
   const live = new LiveUpdates();
-  const log = options.log ?? ((): void => {});
-  const calls = new CallEvents();
+  const updates = options.updates ?? live;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const registry = options.metrics ?? new Registry();
+  /** Whether each request's event was a duplicate, for its log line. */
+  const duplicates = new WeakMap<object, boolean>();
 
-  // Every event: keep the call's row (from the package's session of the call) and its lead current, then tell
-  // the boards. Synchronous SQLite in one transaction: a webhook is answered once its call is saved.
-  calls.onAny((event, ctx) => {
-    const row = database.transaction(() => {
-      database.learnAgents(event);
-      const lead = database.leadForCaller(event);
-      if (event.uid === null || !ctx.session) return null;
-      database.upsertCall(event, ctx.session, lead);
-      return database.call(event.uid);
-    });
-    if (row) {
-      live.send('call', row);
-      live.send('agents', database.agents());
-    }
-  });
+  const calls = new RecordingCallEvents(
+    {
+      logger,
+      metrics: registry,
+      ...(options.store ? { store: options.store } : {}),
+      ...(options.queue ? { queue: options.queue } : {}),
+    },
+    (event, result, ctx) => {
+      if (ctx.req !== undefined) duplicates.set(ctx.req, result.duplicate);
+      try {
+        database.recordWebhook(event, result.duplicate);
+        updates.send('stats', database.stats());
+      } catch (error) {
+        // The event was taken (handled or queued): a lost row of the webhook log is not worth a redelivery.
+        logger.error({ err: error instanceof Error ? error.name : 'error' }, 'could not record the webhook');
+      }
+    },
+  );
+  // With a queue the handlers run in the workers; they are registered here too, for the events the queue cannot
+  // take (Redis down at receipt: they run in this process, as without a queue).
+  handleCalls(calls, database, updates, { handlerDelayMs: options.handlerDelayMs ?? 0 });
 
-  // The screen-pop: who is calling, and what the CRM knows about them, the moment an agent picks up.
-  calls.onUserAnswered((event: CallEvent, ctx) => {
-    const lead = database.leadForCaller(event);
-    // The session gives the answering agent in E.164 whatever format MyOperator used.
-    const agent = ctx.session?.answeredBy ?? null;
-    const phone = event.caller?.e164 ?? null;
-    // Calls from the number and calls to it, apart: a lead is created by the first call FROM a number, which
-    // agents may have called before.
-    const earlier = phone === null ? { incoming: 0, outgoing: 0 } : database.earlierCalls(phone, event.uid);
-    live.send('screen-pop', {
-      uid: event.uid,
-      caller: event.caller?.e164 ?? event.caller?.raw ?? null,
-      direction: event.direction,
-      agent,
-      agentName: database.agentName(agent),
-      answeredAt: (ctx.session?.answeredAt ?? event.receivedAt).toISOString(),
-      lead,
-      earlier,
-    });
-  });
-
-  calls.onError((error) => {
-    log(`! ${error.name} for call ${error.event.uid ?? '-'}: ${error.message}`);
-  });
+  const collectHealth =
+    options.collectHealth ?? (async (): Promise<HealthTotals> => healthTotals(await registry.getMetricsAsJSON()));
+  const health = new HealthMonitor({ read: collectHealth, onChange: (now) => live.send('health', now) });
 
   const app = express();
   app.disable('x-powered-by');
 
-  const answerWebhook = (req: Request, res: Response, next: NextFunction): void => {
-    const result = res.locals.myOperator;
-    const event = req.callEvent;
-    if (result === undefined || event === undefined) {
-      next();
-      return;
-    }
-    database.recordWebhook(event, result.duplicate);
-    live.send('stats', database.stats());
-    const status = result.pending ? 202 : 200;
-    log(
-      `${status} ${req.method} ${event.name}${event.callState === null ? '' : ` (state ${event.callState})`} ` +
-        `${event.uid ?? '-'}${result.duplicate ? ' duplicate' : ''}`,
-    );
-    if (result.pending) res.status(202).json({ ok: true, pending: true });
-    else res.status(200).json(result.duplicate ? { ok: true, duplicate: true } : { ok: true });
+  // One line per webhook answered (refused ones too): status, event, uid, whether it was a redelivery, time taken.
+  // Never the caller's number nor the credentials.
+  const logWebhook = (req: Request, res: Response, next: NextFunction): void => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const event = req.callEvent;
+      logger.info(
+        {
+          status: res.statusCode,
+          method: req.method,
+          event: event?.name ?? null,
+          callState: event?.callState ?? null,
+          uid: typeof event?.uid === 'string' ? event.uid.slice(0, 100) : null,
+          duplicate: duplicates.get(req) ?? false,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'webhook answered',
+      );
+    });
+    next();
   };
 
-  // MyOperator sends GET or POST; the router answers both. `respond: 'next'` lets the app record every delivery
-  // (duplicates included) before answering.
+  // MyOperator sends GET or POST; the router answers both, and counts every answer in the metrics.
   app.use(
     '/myoperator/incall',
+    logWebhook,
     myOperatorWebhook({
       auth: options.auth,
       calls,
       queryParams: options.queryParams ?? DEFAULT_QUERY_PARAMS,
-      respond: 'next',
+      ...(options.webhookTimeoutMs === undefined ? {} : { timeoutMs: options.webhookTimeoutMs }),
     }),
-    answerWebhook,
   );
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: database.ping(), boards: live.size });
+  });
+
+  // Prometheus: the package's myoperator_webhook_* metrics (and, from the server, the process's own).
+  app.get('/metrics', async (_req, res) => {
+    const source = options.collectMetrics
+      ? AggregatorRegistry.aggregate((await options.collectMetrics()).filter((list) => list.length > 0))
+      : registry;
+    res.type(source.contentType).send(await source.metrics());
+  });
+
+  app.get('/api/health', async (_req, res) => {
+    res.json(await health.read());
   });
 
   app.get('/events', live.handler);
@@ -209,7 +271,7 @@ export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleA
       next(error);
       return;
     }
-    log(`! ${error instanceof Error ? error.name : 'error'} in the example app`);
+    logger.error({ err: error instanceof Error ? error.name : 'error' }, 'the example app failed a request');
     res.status(500).json({ error: { code: 'internal_error', message: 'something went wrong' } });
   });
 
@@ -218,7 +280,10 @@ export function createExampleApp(options: Readonly<ExampleAppOptions>): ExampleA
     database,
     calls,
     live,
+    metrics: registry,
+    health,
     close() {
+      health.stop();
       live.close();
       database.close();
     },

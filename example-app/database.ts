@@ -218,7 +218,9 @@ export class CallDatabase {
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    // Several processes may share the file (the multi-process mode): WAL lets readers go on beside a writer, and
+    // a writer waits for another's transaction (up to 5 s) instead of failing with SQLITE_BUSY.
+    this.db = new Database(path, { timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
@@ -312,7 +314,12 @@ export class CallDatabase {
     return row ?? null;
   }
 
-  /** Writes the call's row from its session (the package's view of the whole call so far). */
+  /**
+   * Writes the call's row from its session (the package's view of the whole call so far). What the session says
+   * is taken only from a session at least as complete as the one the row was written from: several workers may
+   * save a call's events in any order, each with the session as it read it, and an older view never overwrites a
+   * newer one. What only the event says (its recording, its dialled agents) is merged whatever the order.
+   */
   upsertCall(event: CallEvent, session: CallSession, lead: LeadRow | null): void {
     const now = new Date().toISOString();
     const answeredBy = session.answeredBy;
@@ -331,12 +338,20 @@ export class CallDatabase {
            direction = COALESCE(direction, excluded.direction),
            caller = COALESCE(caller, excluded.caller),
            service_number = COALESCE(service_number, excluded.service_number),
-           status_since = CASE WHEN status = excluded.status THEN status_since ELSE excluded.status_since END,
-           status = excluded.status, outcome = excluded.outcome, answered_by = excluded.answered_by,
-           agent_name = COALESCE(excluded.agent_name, agent_name),
-           started_at = excluded.started_at, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
-           ring_seconds = excluded.ring_seconds, talk_seconds = excluded.talk_seconds,
-           last_event = excluded.last_event, events = excluded.events,
+           status_since = CASE WHEN excluded.events >= events AND status <> excluded.status
+             THEN excluded.status_since ELSE status_since END,
+           status = CASE WHEN excluded.events >= events THEN excluded.status ELSE status END,
+           outcome = CASE WHEN excluded.events >= events THEN excluded.outcome ELSE outcome END,
+           answered_by = CASE WHEN excluded.events >= events THEN excluded.answered_by ELSE answered_by END,
+           agent_name = CASE WHEN excluded.events >= events THEN COALESCE(excluded.agent_name, agent_name)
+             ELSE COALESCE(agent_name, excluded.agent_name) END,
+           started_at = CASE WHEN excluded.events >= events THEN excluded.started_at ELSE started_at END,
+           answered_at = CASE WHEN excluded.events >= events THEN excluded.answered_at ELSE answered_at END,
+           ended_at = CASE WHEN excluded.events >= events THEN excluded.ended_at ELSE ended_at END,
+           ring_seconds = CASE WHEN excluded.events >= events THEN excluded.ring_seconds ELSE ring_seconds END,
+           talk_seconds = CASE WHEN excluded.events >= events THEN excluded.talk_seconds ELSE talk_seconds END,
+           last_event = CASE WHEN excluded.events >= events THEN excluded.last_event ELSE last_event END,
+           events = MAX(events, excluded.events),
            recording_url = COALESCE(excluded.recording_url, recording_url),
            department = COALESCE(excluded.department, department),
            lead_id = COALESCE(lead_id, excluded.lead_id),
@@ -495,9 +510,12 @@ export class CallDatabase {
     };
   }
 
-  /** Runs `work` in one transaction. */
+  /**
+   * Runs `work` in one transaction, holding the write lock from its start (BEGIN IMMEDIATE): another process's
+   * transaction cannot slip between a read and the write that depends on it (a lead looked up, then created).
+   */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
   }
 
   ping(): boolean {

@@ -5,8 +5,16 @@ import type { Request, Response } from 'express';
 
 const HEARTBEAT_MS = 15_000;
 
+/**
+ * Where the app's news for the boards goes (`call`, `agents`, `stats`, `screen-pop`, `health`): the streams of
+ * this process, or, with several processes, every web process's streams.
+ */
+export interface BoardUpdates {
+  send(event: string, data: unknown): void;
+}
+
 /** The open event streams, and one way to write to all of them. */
-export class LiveUpdates {
+export class LiveUpdates implements BoardUpdates {
   readonly #clients = new Set<Response>();
   readonly #heartbeat: NodeJS.Timeout;
 

@@ -204,13 +204,16 @@ async function main() {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${DEMO_DATABASE}${suffix}`, { force: true });
   }
   // One process (node with tsx's loader), which stops by itself if the demo dies: its stdin is the demo's pipe.
+  // Always the one-process mode: REDIS_URL (the example's multi-process mode) is for `npm run example`.
+  const environment = { ...process.env };
+  delete environment.REDIS_URL;
   server = spawn(
     process.execPath,
     ['--import', pathToFileURL(require.resolve('tsx')).href, join(root, 'example-app/server.ts')],
     {
       cwd: root,
       env: {
-        ...process.env,
+        ...environment,
         PORT: String(port),
         DATABASE_PATH: databasePath,
         MYOPERATOR_HEADER: header,
@@ -276,6 +279,9 @@ async function main() {
   if (!once) {
     // 3. Keep the board live until Ctrl-C or SIGTERM.
     console.log(`\n${bold('The call board:')} ${paint(36, `${base}/`)}`);
+    console.log(
+      `${bold('Its metrics:')}    ${paint(36, `${base}/metrics`)} (Prometheus; the board's health strip reads them)`,
+    );
     step('Playing calls on the real clock: each webhook is sent when its moment comes');
     console.log('A new call every few seconds; each line below is a call that ended, checked against the app.');
     console.log(`Press Ctrl-C (or send SIGTERM) to stop.\n`);

@@ -1,6 +1,6 @@
 // The call board: loads calls, agents and leads from the JSON APIs, then follows /events (Server-Sent Events) to
-// move calls from ringing to in conversation to finished, keep the agents panel current, and pop the caller's
-// card up when an agent answers.
+// move calls from ringing to in conversation to finished, keep the agents panel current, pop the caller's card up
+// when an agent answers, and keep the health strip (from the app's metrics) current.
 'use strict';
 
 (function callBoard() {
@@ -15,6 +15,8 @@
   const agents = new Map();
   let agentOrder = [];
   let stats = null;
+  /** The health strip's numbers (as /api/health and the `health` event give them). */
+  let health = null;
   let pop = null;
   let popHideTimer = null;
 
@@ -393,6 +395,17 @@
     byTestId('stat-leads').textContent = stats.leads;
   }
 
+  function renderHealth() {
+    if (!health) return;
+    const strip = byTestId('health');
+    byTestId('health-events').textContent = health.eventsPerMinute;
+    byTestId('health-duplicates').textContent = health.duplicates;
+    byTestId('health-duplicates-label').textContent = health.duplicates === 1 ? 'duplicate' : 'duplicates';
+    byTestId('health-failures').textContent = health.failures;
+    byTestId('health-failures-label').textContent = health.failures === 1 ? 'failure' : 'failures';
+    strip.dataset.state = health.failures > 0 ? 'failing' : 'ok';
+  }
+
   let renderQueued = false;
   function render() {
     if (renderQueued) return;
@@ -404,6 +417,7 @@
       renderHistory();
       renderLeads();
       renderStats();
+      renderHealth();
       renderPop();
     });
   }
@@ -524,16 +538,18 @@
   }
 
   async function loadAll() {
-    const [callList, agentList, leadList, totals] = await Promise.all([
+    const [callList, agentList, leadList, totals, now] = await Promise.all([
       getJson('/api/calls?limit=200'),
       getJson('/api/agents'),
       getJson('/api/leads'),
       getJson('/api/stats'),
+      getJson('/api/health'),
     ]);
     for (const call of callList.calls) mergeCall(call);
     setAgents(agentList.agents);
     for (const lead of leadList.leads) leads.set(lead.phone, lead);
     stats = totals;
+    health = now;
     render();
   }
 
@@ -580,6 +596,10 @@
     const next = JSON.parse(message.data);
     if (!stats || next.leads !== stats.leads) refreshLeadsSoon();
     stats = next;
+    render();
+  });
+  source.addEventListener('health', (message) => {
+    health = JSON.parse(message.data);
     render();
   });
   source.addEventListener('screen-pop', (message) => {

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
+import { CallEvents, normalizePayload, type CallEvent, type CallSession } from 'myoperator-webhooks';
 import { sendWebhook, type ScenarioStep } from 'myoperator-webhooks/testing';
 
 import { buildDemoCall, DEMO_AGENTS, type DemoCallPlan } from '../call-centre';
@@ -346,6 +347,40 @@ describe('the example app', () => {
 });
 
 describe('the example database', () => {
+  it('never lets an older view of a call overwrite a newer one (workers may save events in any order)', async () => {
+    // Each event of a call with the session as it stood after it, as the handlers get them.
+    const calls = new CallEvents();
+    const seen: Array<{ event: CallEvent; session: CallSession }> = [];
+    calls.onAny((event, ctx) => {
+      if (ctx.session) seen.push({ event, session: ctx.session });
+    });
+    const call = pastCall(
+      { scenario: 'answered', caller: '+919123400009', agents: [priya], ringSeconds: 5, talkSeconds: 30 },
+      120,
+    );
+    for (const step of call.steps) await calls.receive(normalizePayload(step.payload));
+    expect(seen).toHaveLength(call.steps.length);
+
+    const database = new CallDatabase(':memory:');
+    try {
+      // The last event saved first, then the others from the newest to the oldest.
+      for (const { event, session } of [...seen].reverse()) database.upsertCall(event, session, null);
+      expect(database.call(call.uid)).toMatchObject({
+        status: 'finished',
+        outcome: 'answered',
+        events: call.steps.length,
+        last_event: 'call_summary',
+        answered_by: priya.phone,
+        talk_seconds: 30,
+        // What only the dialling event says is kept, whenever it was saved.
+        dialing: JSON.stringify([priya.phone]),
+        recording_url: expect.stringMatching(/^https:\/\//) as unknown,
+      });
+    } finally {
+      database.close();
+    }
+  });
+
   it('opens a database of the first schema and adds the columns it lacks', () => {
     const directory = mkdtempSync(join(tmpdir(), 'myoperator-old-db-'));
     const path = join(directory, 'calls.db');

@@ -1,8 +1,8 @@
 // The call board in real headless Chromium (playwright-core): a call moves from ringing to in conversation to
-// finished with the agents panel and the screen-pop following it, finished calls read by when they ended, and, on
-// a demo-like run at a laptop's width (1440 px) and a phone's (360 px), the counters are never cut and the
-// screen-pop never covers a card. That run is saved as a screenshot (spec/artifacts/board.png; docs/board.png,
-// the README's picture, with UPDATE_SCREENSHOT=1).
+// finished with the agents panel and the screen-pop following it, the health strip counts its events, finished
+// calls read by when they ended, and, on a demo-like run at a laptop's width (1440 px) and a phone's (360 px), the
+// counters are never cut, the screen-pop never covers a card and the health strip covers nothing. That run is
+// saved as a screenshot (spec/artifacts/board.png; docs/board.png, the README's picture, with UPDATE_SCREENSHOT=1).
 
 import './built';
 
@@ -104,7 +104,7 @@ const FINISHED = `[...document.querySelectorAll('[data-testid="column-finished"]
 /** Counters and boxes whose content is wider than they are (cut, or spilling out), and a page wider than the screen. */
 const CUT = `(() => {
   const cut = [];
-  for (const node of document.querySelectorAll('.stat, .stat dt, .stat dd, .column-head, .count, .card, .agent, .screen-pop')) {
+  for (const node of document.querySelectorAll('.stat, .stat dt, .stat dd, .column-head, .count, .card, .agent, .screen-pop, .health, .health-item')) {
     if (node.getClientRects().length > 0 && node.scrollWidth > node.clientWidth) cut.push(node.textContent.trim());
   }
   if (document.documentElement.scrollWidth > window.innerWidth) cut.push('the page: ' + document.documentElement.scrollWidth);
@@ -127,6 +127,21 @@ const UNDER_POP = `(() => {
   }
   window.scrollTo(0, 0);
   return covered;
+})()`;
+/** What the health strip overlaps (tabs, counters, cards, agents, the screen-pop), and whether it is off the screen. */
+const UNDER_HEALTH = `(() => {
+  const strip = document.querySelector('[data-testid="health"]').getBoundingClientRect();
+  const hits = [];
+  if (strip.width === 0 || strip.left < 0 || strip.right > window.innerWidth) hits.push('off the screen');
+  const boxes = '.tab, .stat, .column-head, [data-testid="call-card"], [data-testid="agent"], [data-testid="screen-pop"]';
+  for (const node of document.querySelectorAll(boxes)) {
+    const r = node.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.left < strip.right && strip.left < r.right && r.top < strip.bottom && strip.top < r.bottom) {
+      hits.push(node.dataset.testid || node.className);
+    }
+  }
+  return hits;
 })()`;
 const FONT_SIZES = `({
   uid: parseFloat(getComputedStyle(document.querySelector('[data-testid="call-uid"]')).fontSize),
@@ -195,6 +210,11 @@ describe('the call board', () => {
     expect(played.complete).toBe(true);
     expect(await page.textContent('[data-testid="stat-webhooks"]')).toBe('5');
     expect(await page.textContent('[data-testid="stat-leads"]')).toBe('1');
+    // The health strip, from the app's metrics: the call's 5 events this minute, no duplicate, no failure.
+    await page.waitForFunction(`${count('health-events')} === 5`, undefined, { timeout: 10_000 });
+    expect(await page.textContent('[data-testid="health-duplicates"]')).toBe('0');
+    expect(await page.textContent('[data-testid="health-failures"]')).toBe('0');
+    expect(await page.getByTestId('health').getAttribute('data-state')).toBe('ok');
   });
 
   it('lists finished calls by when they ended, the latest first, each with its date', async () => {
@@ -265,6 +285,7 @@ describe('the call board', () => {
 
   describe('on a demo-like run', () => {
     let demo: RunningExample;
+    let demoCentre: CallCentre;
     const live: Record<string, PlayedCall> = {};
 
     beforeAll(async () => {
@@ -279,7 +300,7 @@ describe('the call board', () => {
       await page.setViewportSize({ width: 1440, height: 900 });
       await page.goto(demo.base);
       await page.waitForSelector('[data-testid="live-status"][data-state="live"]');
-      const centre = centreFor(demo, 3);
+      const centre = (demoCentre = centreFor(demo, 3));
       const caller = (): string => centre.newCaller();
       const [first, missed, third, fourth, fifth, sixth] = [caller(), caller(), caller(), caller(), caller(), caller()];
       // A first wave of calls that end before the picture (every kind, every agent), then calls still going on:
@@ -290,7 +311,18 @@ describe('the call board', () => {
         [2, { scenario: 'answered', caller: third, agents: [neha], ringSeconds: 5, talkSeconds: 19 }],
         [3, { scenario: 'answered', format: 'v2', caller: fourth, agents: [rahul], ringSeconds: 6, talkSeconds: 9 }],
         [4, { scenario: 'click-to-call', caller: fifth, agents: [ananya], ringSeconds: 4, talkSeconds: 8 }],
-        [5, { scenario: 'answered', format: 'json', caller: sixth, agents: [vikram], ringSeconds: 3, talkSeconds: 12 }],
+        [
+          5,
+          {
+            scenario: 'answered',
+            format: 'json',
+            caller: sixth,
+            agents: [vikram],
+            ringSeconds: 3,
+            talkSeconds: 12,
+            redeliver: true,
+          },
+        ],
         [6, { scenario: 'obd-no-answer', caller: caller(), agents: [], ringSeconds: 8 }],
         [14, { scenario: 'click-to-call-rejected', caller: sixth, agents: [arjun], ringSeconds: 5 }],
         [
@@ -357,6 +389,29 @@ describe('the call board', () => {
       expect(await page.locator(inColumn('in-conversation', live.callBack!.call.uid)).innerText()).toContain(`Lead #2`);
     });
 
+    it('shows in the health strip the events just played, the redelivery, and no failure', async () => {
+      const answered = (redelivery: boolean): number =>
+        demoCentre.played
+          .flatMap((played) => played.deliveries)
+          .filter((delivery) => (!redelivery || delivery.redelivery) && delivery.status === 200).length;
+      // Webhooks are still being sent: read the strip until it has caught up with what was answered (it is
+      // pushed every 2 s).
+      let shown = -1;
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        shown = Number(await page.textContent('[data-testid="health-events"]'));
+        if (shown === answered(false)) break;
+        await page.waitForTimeout(200);
+      }
+      expect(shown).toBe(answered(false));
+      expect(shown).toBeGreaterThan(40);
+      expect(answered(true)).toBe(1);
+      expect(await page.textContent('[data-testid="health-duplicates"]')).toBe('1');
+      expect(await page.textContent('[data-testid="health-duplicates-label"]')).toBe('duplicate');
+      expect(await page.textContent('[data-testid="health-failures"]')).toBe('0');
+      expect(await page.getByTestId('health').getAttribute('data-state')).toBe('ok');
+    });
+
     for (const [width, height] of [
       [1440, 900],
       [360, 780],
@@ -367,6 +422,8 @@ describe('the call board', () => {
         expect(await page.getByTestId('screen-pop').isVisible()).toBe(true);
         expect(await page.evaluate(CUT)).toEqual([]);
         expect(await page.evaluate(UNDER_POP)).toEqual([]);
+        expect(await page.getByTestId('health').isVisible()).toBe(true);
+        expect(await page.evaluate(UNDER_HEALTH)).toEqual([]);
         for (const label of ['Webhooks', 'Duplicates', 'Calls', 'Answered', 'Unanswered', 'Leads']) {
           expect(await page.locator('.stat dt', { hasText: label }).first().isVisible()).toBe(true);
         }

@@ -1,6 +1,7 @@
 // `npm run demo` as users run it, its output not a terminal (a file, a pipe, Docker without -t): without CI it keeps
-// the board up, with calls moving, until SIGTERM, then exits 0 with its port free; with CI=true it plays its shift,
-// checks what the app saved and exits 0 by itself. Runs the demo on the package as built (`--no-build`).
+// the board up, with calls moving and their metrics at /metrics, until SIGTERM, then exits 0 with its port free;
+// with CI=true it plays its shift, checks what the app saved and exits 0 by itself. Runs the demo on the package as
+// built (`--no-build`).
 
 import './built';
 
@@ -10,6 +11,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { nonZero, parsePrometheus } from './helpers';
 
 const DEMO = join(__dirname, '..', '..', 'scripts', 'demo.mjs');
 
@@ -139,6 +142,14 @@ describe('npm run demo, its output not a terminal', () => {
     expect(new Set(calls.map((call) => call.caller)).size).toBeGreaterThanOrEqual(2);
     const { agents } = await getJson<{ agents: unknown[] }>(`${demo.base}/api/agents`);
     expect(agents.length).toBeGreaterThanOrEqual(2);
+    // An operator scraping the app meanwhile sees the calls just played, by name, with the handlers' latency.
+    expect(demo.output()).toContain(`${demo.base}/metrics`);
+    const samples = parsePrometheus(await (await fetch(`${demo.base}/metrics`)).text());
+    const sum = (name: string): number => Object.values(nonZero(samples, name)).reduce((a, b) => a + b, 0);
+    expect(sum('myoperator_webhook_events_total')).toBeGreaterThanOrEqual(after.webhooks);
+    expect(samples.get('myoperator_webhook_events_total{name="incoming_call",format="incall-v1"}')).toBeGreaterThan(0);
+    expect(sum('myoperator_webhook_handler_duration_seconds_count')).toBeGreaterThan(0);
+    expect(samples.has('process_cpu_user_seconds_total')).toBe(true);
     expect(exitedEarly).toBe(false);
 
     const stopping = Date.now();
