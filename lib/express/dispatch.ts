@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MyOperatorWebhookError } from '../core/errors';
 import { readOptions } from '../core/options';
 import { CallEvents, observerOf } from '../dispatch/call-events';
-import { writeAnswer } from '../node/write-answer';
+import { observeAppAnswer, writeAnswer } from '../node/write-answer';
 import { NOOP_OBSERVER } from '../observe/observer';
 import { ANSWERS, type Answer } from '../pipeline/answers';
 import { DISPATCH_OPTION_KEYS, Dispatcher, type DispatchOptions, type DispatchOutcome } from '../pipeline/dispatch';
@@ -47,6 +47,7 @@ function callEventsMiddleware(calls: CallEvents, options: unknown): RequestHandl
       if (outcome === 'failed') next(error);
       else if (dispatcher.respond === 'next') {
         res.locals.myOperator = { duplicate: outcome === 'duplicate', pending: outcome === 'pending' };
+        if (observing) observeAppAnswer(res, observer, outcome, started);
         next();
       } else answer(ANSWERS[outcome]);
     });

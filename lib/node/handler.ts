@@ -24,7 +24,7 @@ import type { DispatchOutcome } from '../pipeline/dispatch';
 import { parseQuery, pathOf, searchOf, type QueryParams } from '../pipeline/query-string';
 import { HANDLER_OPTION_KEYS, WebhookPipeline, type MyOperatorHandlerOptions } from '../pipeline/webhook';
 import { hasBody, readBody } from './read-body';
-import { writeAnswer } from './write-answer';
+import { observeAppAnswer, writeAnswer } from './write-answer';
 
 declare module '../dispatch/context' {
   interface CallEventRequests {
@@ -168,6 +168,7 @@ export function createNodeWebhook(pipeline: WebhookPipeline, serveAll: boolean):
         else if (dispatcher.respond === 'next' && next) {
           const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
           if (locals) locals.myOperator = { duplicate: outcome === 'duplicate', pending: outcome === 'pending' };
+          if (observing) observeAppAnswer(res, observer, outcome, started);
           next();
         } else answer(ANSWERS[outcome]);
       });

@@ -3,6 +3,7 @@
 
 import type { ServerResponse } from 'node:http';
 
+import type { Observer } from '../observe/observer';
 import type { Answer } from '../pipeline/answers';
 
 const headerLists = new WeakMap<Answer, string[]>();
@@ -24,4 +25,14 @@ export function writeAnswer(res: ServerResponse, answer: Answer): void {
   res.writeHead(answer.status, headersOf(answer));
   // Text, not bytes: Node then sends the head and the body in one write instead of a vectored one.
   res.end(answer.text);
+}
+
+/**
+ * With `respond: 'next'` the app writes the answer: it is counted (status as the app set it, the dispatch's
+ * outcome as its code) once the response is finished.
+ */
+export function observeAppAnswer(res: ServerResponse, observer: Observer, code: string, started: number): void {
+  res.once('finish', () => {
+    observer.response(res.statusCode, code, (performance.now() - started) / 1000);
+  });
 }

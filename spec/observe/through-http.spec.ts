@@ -149,4 +149,19 @@ describe('metrics, spans and logs through the Express Router', () => {
     expect(lines.some((line) => line.level === 50)).toBe(true);
     expect(JSON.stringify(lines)).not.toMatch(/\+?91\d{10}|abc123def|crm refused/);
   });
+
+  it("counts the app's own answer with respond: 'next', with the status it wrote", async () => {
+    const registry = new Registry();
+    const calls = new CallEvents({ metrics: registry, logger: false });
+    const app = express();
+    app.use('/hook', myOperatorWebhook({ auth: false, calls, respond: 'next' }));
+    app.use('/hook', (_req, res) => {
+      res.status(res.locals.myOperator?.duplicate === true ? 208 : 204).end();
+    });
+    const built = buildWebhookRequest(buildInCallLog({ uid: 'n2.1.88' }), { path: '/hook' });
+    expect((await request(app).post(built.path).set(built.headers).send(built.body)).status).toBe(204);
+    expect((await request(app).post(built.path).set(built.headers).send(built.body)).status).toBe(208);
+    expect(await total(registry, 'responses_total', { status: '204', code: 'ok' })).toBe(1);
+    expect(await total(registry, 'responses_total', { status: '208', code: 'duplicate' })).toBe(1);
+  });
 });
