@@ -14,11 +14,15 @@ export function timeoutMs(shortMs: number, factor = 20): number {
   return LONG_MODE ? shortMs * factor : shortMs;
 }
 
+/** A failing run's seed (`PROPERTY_SEED=1917372877`, as fast-check prints it) to replay that run exactly. */
+const SEED = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
+
 /** fast-check parameters: a bounded number of runs, and a wall-clock cap so no property runs away. */
 export function propertyParameters(
   numRuns: number,
   factor = 20,
-): { numRuns: number; interruptAfterTimeLimit: number; markInterruptAsFailure: boolean } {
+): { numRuns: number; interruptAfterTimeLimit: number; markInterruptAsFailure: boolean; seed?: number } {
   const runs = scaled(numRuns, factor);
-  return { numRuns: runs, interruptAfterTimeLimit: timeoutMs(20_000, factor), markInterruptAsFailure: false };
+  const parameters = { numRuns: runs, interruptAfterTimeLimit: timeoutMs(20_000, factor), markInterruptAsFailure: false };
+  return SEED === undefined ? parameters : { ...parameters, seed: SEED };
 }

@@ -55,11 +55,15 @@ function run(middleware: ReturnType<typeof mapQueryParams>, url: string, event?:
   return { nextCalls, event: req.callEvent };
 }
 
-/** The first value of each pair whose name and value need no decoding: what event.params must hold for them. */
+/**
+ * The first value of each pair whose name and value need no decoding: what event.params must hold for them. A `#`
+ * starts the URL's fragment, which is never part of its query.
+ */
 function plainPairs(search: string): Map<string, string> {
   const pairs = new Map<string, string>();
   const seen = new Set<string>();
-  const parts = search.split('&');
+  const hash = search.indexOf('#');
+  const parts = (hash < 0 ? search : search.slice(0, hash)).split('&');
   if (parts.length > 1000) return pairs;
   for (const part of parts) {
     const equals = part.indexOf('=');
