@@ -270,6 +270,35 @@ describe('de-duplication with a queue', () => {
     expect(seen.map((run) => run.by)).toEqual(['worker']);
   });
 
+  it('queues a redelivery whose claim is held but whose job was never stored (a web process died in between)', async () => {
+    const seen: Seen[] = [];
+    const { prefix, web, worker, workerQueue } = webAndWorker(seen);
+    const event = buildCallEvent(buildInCallLog({ uid: 'n2.2.died', call_state: '6' }));
+    // What a web process killed between its claim and its enqueue leaves behind: the claim, and no job.
+    const died = await new RedisStore({ client, keyPrefix: prefix }).record({
+      dedupe: { key: 'n2.2.died:user_answered:6', ttlMs: 60_000 },
+      session: null,
+    });
+
+    const redelivered = await web.receive(event);
+    const countsAfterRedelivery = await workerQueue.counts();
+    worker.work();
+    expect(await eventually(async () => (await workerQueue.counts()).completed === 1)).toBe(true);
+    const again = await web.receive(event);
+    await delay(300);
+
+    expect(died).toEqual({ claimed: true, records: null });
+    // Still answered as a duplicate (the claim is held), but the event is in the queue now: not lost.
+    expect([redelivered, again]).toEqual([
+      { duplicate: true, queued: false },
+      { duplicate: true, queued: false },
+    ]);
+    expect(countsAfterRedelivery).toEqual({ waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0 });
+    // Once the queue holds the job, a redelivery adds nothing: one run.
+    expect(seen.map((run) => [run.by, run.event.uid])).toEqual([['worker', 'n2.2.died']]);
+    expect(await workerQueue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: 1 });
+  });
+
   it('refuses a second job by its id when the store cannot tell (down): while waiting and while running', async () => {
     const seen: Seen[] = [];
     const held = gate();

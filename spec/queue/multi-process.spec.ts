@@ -7,22 +7,24 @@
 //
 // Slow (process starts, a stalled-job recovery): left out of `npm run test:fast`, run by `npm test`.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-
 import { BullMQQueue } from '../../lib/bullmq';
-import { buildScenario, buildWebhookRequest, type WebhookRequest } from '../../lib/testing';
-import { assertBuilt, ROOT, runCli } from '../cli/helpers';
+import { assertBuilt, runCli } from '../cli/helpers';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { delay, eventually } from './helpers';
+import {
+  deliveriesOf,
+  Fleet,
+  lineKey,
+  send,
+  shuffle,
+  stop,
+  type Delivery,
+  type Fixture,
+  type LogLine,
+} from './processes';
 
 jest.setTimeout(120_000);
 
-const FIXTURES = join(__dirname, 'fixtures', 'multi-process');
 const CALLS = 200;
 const DELIVERIES_PER_EVENT = 3;
 const ATTEMPTS = 3;
@@ -40,195 +42,37 @@ const FAIL_UID = 'n2.1596270949.9999';
 /** A worker hangs every handler after this many starts, to be killed with only hanging handlers in hand. */
 const HANG_AFTER = 40;
 
-/** One line of the run log the fixtures write. */
-interface LogLine {
-  pid: number;
-  at: number;
-  kind: 'start' | 'run' | 'error' | 'closed';
-  where?: 'web' | 'worker';
-  uid?: string | null;
-  name?: string | null;
-  callState?: number | null;
-  hang?: boolean;
-  error?: string;
-  code?: string | null;
-  attempt?: number | null;
-  attempts?: number | null;
-  pending?: number;
-}
-
-interface Fixture {
-  kind: 'web' | 'worker';
-  child: ChildProcess;
-  pid: number;
-  /** The web process's webhook URL. */
-  url: string;
-  stderr: () => string;
-}
-
-/** One delivery of one event: the request, and what became of it. */
-interface Delivery {
-  event: string;
-  request: WebhookRequest;
-  status?: number;
-  body?: unknown;
-  ms?: number;
-  /** The pid of the web process that answered. */
-  answeredBy?: number;
-  failure?: string;
-}
-
 let server: RedisServer;
-let runDir: string;
-let runLog: string;
+let fleet: Fleet;
 const queueName = `calls-mp-${process.pid}`;
-const running = new Set<Fixture>();
-
-const eventKey = (
-  uid: string | null | undefined,
-  name: string | null | undefined,
-  state: number | null | undefined,
-): string => `${String(uid)}|${String(name)}|${state === null || state === undefined ? '' : String(state)}`;
-
-function readLog(): LogLine[] {
-  let text = '';
-  try {
-    text = readFileSync(runLog, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-/** Starts a fixture process and resolves once it says it is ready. */
-async function start(kind: 'web' | 'worker', env: Record<string, string> = {}): Promise<Fixture> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, `${kind}.mjs`)], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      REDIS_URL: server.url,
-      QUEUE_NAME: queueName,
-      RUN_LOG: runLog,
-      HANDLER_MS: '10',
-      FAIL_UIDS: FAIL_UID,
-      ATTEMPTS: String(ATTEMPTS),
-      BACKOFF_MS: '50',
-      STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
-      CONCURRENCY: String(CONCURRENCY),
-      LOCK_MS: String(LOCK_MS),
-      STALLED_MS: String(STALLED_MS),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let errors = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    errors = (errors + chunk.toString()).slice(-4000);
-  });
-  const lines = createInterface({ input: child.stdout });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`the ${kind} process was not ready within 30 s: ${errors}`));
-    }, 30_000);
-    lines.on('line', (line) => {
-      const port = /^LISTENING (\d+)$/.exec(line)?.[1];
-      if (port !== undefined || line === 'WORKING') {
-        clearTimeout(timer);
-        resolve(port === undefined ? '' : `http://127.0.0.1:${port}`);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the ${kind} process exited (${String(code ?? signal)}) before it was ready: ${errors}`));
-    });
-  });
-  const fixture: Fixture = { kind, child, pid: child.pid!, url, stderr: () => errors };
-  running.add(fixture);
-  child.once('exit', () => running.delete(fixture));
-  return fixture;
-}
-
-/** Sends the signal and resolves with how the process exited. */
-async function stop(fixture: Fixture, signal: NodeJS.Signals): Promise<[number | null, NodeJS.Signals | null]> {
-  const { child } = fixture;
-  if (child.exitCode !== null || child.signalCode !== null) return [child.exitCode, child.signalCode];
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  child.kill(signal);
-  return exited;
-}
-
-/** A seeded shuffle (mulberry32), so that a failing order can be replayed. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let index = items.length - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    [items[index], items[other]] = [items[other]!, items[index]!];
-  }
-  return items;
-}
-
-/** The deliveries of whole calls: every event of each call `times` times. */
-function deliveriesOf(uids: readonly string[], times: number): Delivery[] {
-  const deliveries: Delivery[] = [];
-  for (const [index, uid] of uids.entries()) {
-    for (const step of buildScenario('answered', { uid, index }).steps) {
-      const request = buildWebhookRequest(step.payload, { path: '/hook', encoding: step.encoding });
-      const event = eventKey(uid, step.event, step.callState);
-      for (let time = 0; time < times; time++) deliveries.push({ event, request });
-    }
-  }
-  return deliveries;
-}
-
-/** Sends one delivery to a web process, as MyOperator would, and records the answer. */
-async function send(delivery: Delivery, web: Fixture): Promise<void> {
-  const started = performance.now();
-  try {
-    const response = await fetch(`${web.url}${delivery.request.path}`, {
-      method: delivery.request.method,
-      headers: delivery.request.headers,
-      body: delivery.request.body ?? null,
-      signal: AbortSignal.timeout(10_000),
-    });
-    delivery.body = JSON.parse(await response.text()) as unknown;
-    delivery.status = response.status;
-    delivery.answeredBy = web.pid;
-  } catch (error) {
-    delivery.failure = String(error);
-  }
-  delivery.ms = performance.now() - started;
-}
 
 beforeAll(async () => {
   assertBuilt();
   server = await startRedis();
-  runDir = mkdtempSync(join(tmpdir(), 'myoperator-mp-'));
-  runLog = join(runDir, 'runs.jsonl');
+  fleet = new Fleet(server, queueName, {
+    HANDLER_MS: '10',
+    FAIL_UIDS: FAIL_UID,
+    ATTEMPTS: String(ATTEMPTS),
+    BACKOFF_MS: '50',
+    STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
+    CONCURRENCY: String(CONCURRENCY),
+    LOCK_MS: String(LOCK_MS),
+    STALLED_MS: String(STALLED_MS),
+  });
 });
 
 afterAll(async () => {
-  await Promise.all([...running].map((fixture) => stop(fixture, 'SIGKILL')));
+  await fleet.cleanup();
   await server.stop();
-  rmSync(runDir, { recursive: true, force: true });
 });
 
 describe('2 web processes and 2 worker processes on one Redis', () => {
   it('handle every event once (twice only for jobs of a killed worker), through kills, failures and Redis down', async () => {
     const [webA, webB, , doomed] = await Promise.all([
-      start('web'),
-      start('web'),
-      start('worker'),
-      start('worker', { HANG_AFTER: String(HANG_AFTER) }),
+      fleet.start('web'),
+      fleet.start('web'),
+      fleet.start('worker'),
+      fleet.start('worker', { HANG_AFTER: String(HANG_AFTER) }),
     ]);
     const monitor = new BullMQQueue({ connection: { url: server.url }, name: queueName });
     try {
@@ -243,10 +87,11 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
       let replacement: Promise<Fixture> | null = null;
       const killWorker = (async (): Promise<void> => {
         const hanging = (): number =>
-          readLog().filter((line) => line.kind === 'start' && line.pid === doomed.pid && line.hang === true).length;
+          fleet.readLog().filter((line) => line.kind === 'start' && line.pid === doomed.pid && line.hang === true)
+            .length;
         if (!(await eventually(() => hanging() === CONCURRENCY, 60_000))) throw new Error('the worker never hung');
         await stop(doomed, 'SIGKILL');
-        replacement = start('worker');
+        replacement = fleet.start('worker');
       })();
 
       // The web process killed right after answering: at the delivery a third of the way through.
@@ -274,7 +119,7 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
             await stop(webA, 'SIGKILL');
             killedWebLast = delivery;
             webs.splice(webs.indexOf(webA), 1);
-            webC = start('web').then((web) => {
+            webC = fleet.start('web').then((web) => {
               webs.push(web);
               return web;
             });
@@ -313,7 +158,7 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
       expect([...distinct].filter((event) => accepted.get(event)?.length !== 1)).toEqual([]);
 
       expect(drained).toBe(true);
-      const log = readLog();
+      const log = fleet.readLog();
       const problems = log.filter((line) => line.kind === 'error' && line.error !== 'HandlerError');
       expect(problems).toEqual([]); // no store or queue trouble: every event went through the queue
       const startsOf = new Map<string, LogLine[]>();
@@ -321,7 +166,7 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
       for (const line of log) {
         const into = line.kind === 'start' ? startsOf : line.kind === 'run' ? runsOf : null;
         if (into === null) continue;
-        const key = eventKey(line.uid, line.name, line.callState);
+        const key = lineKey(line);
         into.set(key, [...(into.get(key) ?? []), line]);
       }
       const handled = [...distinct].filter((event) => !failing.includes(event));
@@ -335,7 +180,7 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
       const cutShort = new Set(
         log
           .filter((line) => line.kind === 'start' && line.pid === doomed.pid && line.hang === true)
-          .map((line) => eventKey(line.uid, line.name, line.callState)),
+          .map((line) => lineKey(line)),
       );
       expect(cutShort.size).toBe(CONCURRENCY);
       expect(handled.filter((event) => startsOf.get(event)?.length !== (cutShort.has(event) ? 2 : 1))).toEqual([]);
@@ -353,7 +198,9 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
       ).toEqual([]);
       // The failing handler: attempts 1..3 of 3 for each of its events, then the failed set.
       const failures = (): LogLine[] =>
-        readLog().filter((line) => line.kind === 'error' && line.uid === FAIL_UID && line.error === 'HandlerError');
+        fleet
+          .readLog()
+          .filter((line) => line.kind === 'error' && line.uid === FAIL_UID && line.error === 'HandlerError');
       const attemptsOf = (lines: LogLine[]): string[] =>
         lines.map((line) => `${String(line.name)}:${String(line.attempt)}/${String(line.attempts)}`).sort();
       const oneRound = failing
@@ -362,8 +209,7 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
       expect(attemptsOf(failures())).toEqual(oneRound);
       // A failing job the killed worker had in hand ran once more (a run cut short is not a failed attempt).
       const startsNow = (event: string): number =>
-        readLog().filter((line) => line.kind === 'start' && eventKey(line.uid, line.name, line.callState) === event)
-          .length;
+        fleet.readLog().filter((line) => line.kind === 'start' && lineKey(line) === event).length;
       const extra = (event: string): number => (cutShort.has(event) ? 1 : 0);
       expect(failing.map(startsNow)).toEqual(failing.map((event) => ATTEMPTS + extra(event)));
 
@@ -391,11 +237,9 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
         Array(down.length).fill([200, { ok: true }, undefined]),
       );
       expect(Math.max(...down.map((delivery) => delivery.ms ?? Infinity))).toBeLessThan(ANSWER_DEADLINE_MS);
-      const downLog = readLog().filter((line) => downUids.includes(line.uid ?? ''));
+      const downLog = fleet.readLog().filter((line) => downUids.includes(line.uid ?? ''));
       const downRuns = downLog.filter((line) => line.kind === 'run');
-      expect(downRuns.map((line) => eventKey(line.uid, line.name, line.callState)).sort()).toEqual(
-        down.map((delivery) => delivery.event).sort(),
-      );
+      expect(downRuns.map((line) => lineKey(line)).sort()).toEqual(down.map((delivery) => delivery.event).sort());
       expect(new Set(downRuns.map((line) => line.where))).toEqual(new Set(['web']));
       expect(downLog.filter((line) => line.kind === 'error' && line.error === 'QueueError')).toHaveLength(down.length);
 
@@ -406,15 +250,15 @@ describe('2 web processes and 2 worker processes on one Redis', () => {
         const uid = `n2.1596270949.${8000 + probe++}`;
         await send(deliveriesOf([uid], 1)[0]!, live[probe % live.length]!);
         await delay(300);
-        return readLog().some((line) => line.kind === 'run' && line.uid === uid && line.where === 'worker');
+        return fleet.readLog().some((line) => line.kind === 'run' && line.uid === uid && line.where === 'worker');
       }, 30_000);
       expect(backInWorkers).toBe(true);
 
       // ---- Every process stops gracefully on SIGTERM. ----
-      const stopping = [...running];
+      const stopping = [...fleet.running];
       const exits = await Promise.all(stopping.map((fixture) => stop(fixture, 'SIGTERM')));
       expect(exits).toEqual(stopping.map(() => [0, null]));
-      const closed = readLog().filter((line) => line.kind === 'closed');
+      const closed = fleet.readLog().filter((line) => line.kind === 'closed');
       expect(closed.map((line) => line.pid).sort()).toEqual(stopping.map((fixture) => fixture.pid).sort());
       expect(closed.filter((line) => line.pending !== undefined && line.pending !== 0)).toEqual([]);
       process.stdout.write(
