@@ -22,7 +22,7 @@ import {
 import { integerOption, optionKeys, readOptions } from '../core/options';
 import { describeThrown, SafeLogger } from '../observe/logger';
 import { NOOP_OBSERVER, type EventObservation, type Observer } from '../observe/observer';
-import type { CallQueueJob, CallQueueWorker, CallQueueWorkOptions } from '../queue/call-queue';
+import type { CallQueue, CallQueueJob, CallQueueWorker, CallQueueWorkOptions } from '../queue/call-queue';
 import { deserializeCallEvent, queueJobId, serializeCallEvent } from '../queue/serialize';
 import type { CallStore, SessionEventRecord, StoreRecordRequest, StoreRecordResult } from '../store/call-store';
 import { withDeadline } from '../store/deadline';
@@ -226,6 +226,7 @@ export class CallEvents {
         endStoreCall(false);
         if (!result.claimed) {
           observation.recorded(true, 0);
+          if (config.queue !== null) await this.#enqueueDuplicate(event, key, observation);
           observation.end('duplicate');
           return config.queue === null ? DUPLICATE : DUPLICATE_QUEUED;
         }
@@ -243,14 +244,7 @@ export class CallEvents {
     const queue = config.queue;
     if (queue !== null) {
       try {
-        const data = { event: serializeCallEvent(event), trace: observation.traceContext() };
-        // Past the deadline the queue is told to give up, so it never stores a job whose handlers ran here.
-        const controller = new AbortController();
-        const ms = config.storeTimeoutMs;
-        await withDeadline(queue.enqueue(queueJobId(key), data, { signal: controller.signal }), ms, () => {
-          controller.abort();
-          return new Error(`The queue did not answer within ${ms} ms`);
-        });
+        await this.#enqueue(queue, event, key, observation);
         observation.end('queued');
         return QUEUED;
       } catch (cause) {
@@ -278,6 +272,34 @@ export class CallEvents {
     observation.end('failed');
     this.#reporter.report(error);
     throw error;
+  }
+
+  /** Enqueues the event under the job id of its key, within `storeTimeoutMs`. */
+  async #enqueue(queue: CallQueue, event: CallEvent, key: string | null, observation: EventObservation): Promise<void> {
+    const data = { event: serializeCallEvent(event), trace: observation.traceContext() };
+    // Past the deadline the queue is told to give up, so it never stores a job whose handlers ran here.
+    const controller = new AbortController();
+    const ms = this.#config.storeTimeoutMs;
+    await withDeadline(queue.enqueue(queueJobId(key), data, { signal: controller.signal }), ms, () => {
+      controller.abort();
+      return new Error(`The queue did not answer within ${ms} ms`);
+    });
+  }
+
+  /**
+   * A redelivery refused by the claim is enqueued again under the same job id, which the queue ignores while it
+   * holds the job (waiting, running, failed, or completed within its retention). The claim may be that of a web
+   * process that died between its claim and its enqueue: the job was never stored, and without this the event
+   * would be lost, every redelivery answered as a duplicate. A failure changes nothing: it stays a duplicate.
+   */
+  async #enqueueDuplicate(event: CallEvent, key: string | null, observation: EventObservation): Promise<void> {
+    const queue = this.#config.queue;
+    if (queue === null || key === null) return;
+    try {
+      await this.#enqueue(queue, event, key, observation);
+    } catch {
+      // Most redeliveries are of a job the queue holds; one that cannot be checked now is answered as before.
+    }
   }
 
   #storeRequest(event: CallEvent, key: string | null): StoreRecordRequest | null {
