@@ -28,12 +28,11 @@ import {
   isServerReady,
   loadPackage,
   WEBHOOK_PATH,
-  type LoadOrder,
   type LoadReport,
 } from './common';
 import { canReadProcCpu, choosePinning, procCpuMicros, spawnPinned, type Pinning } from './pinning';
 import { serve } from './servers/lifecycle';
-import { bodyGenerator, buildTrafficPlan, type TrafficPlan } from './traffic';
+import { bodyGenerator, buildTrafficPlan, type LoadOrder, type TrafficPlan } from './traffic';
 
 const BENCH_DIR = __dirname;
 const requireHere = createRequire(__filename);

@@ -214,7 +214,8 @@ function abortError(): QueueUnavailableError {
  * The `CallQueue` on BullMQ: jobs in Redis, run by `calls.work()` in any number of worker processes.
  *
  * - `enqueue` stores the job under the given id; an id BullMQ already holds (queued, running, completed within
- *   the last day, or failed) is not added again.
+ *   the last day, or failed) is not added again, nor one added within `dedupeTtlMs` (the de-duplication TTL
+ *   CallEvents passes), even once its completed job is gone.
  * - A failed job is retried `attempts` times in all, with exponential back-off from `backoffMs`, then kept in the
  *   failed set (never removed by the queue) until `retryFailed()`, which gives it `attempts` runs again.
  * - Completed jobs are kept a day, at most 10 000 of them (`KEEP_COMPLETED`).
@@ -343,14 +344,22 @@ export class BullMQQueue implements CallQueue {
   }
 
   /**
-   * Stores the job; resolves once Redis holds it. A job id the queue already holds is not added again.
-   * Rejects at once when Redis is not connected (after the first connection; before it, waits until `signal`
+   * Stores the job; resolves once Redis holds it. A job id the queue already holds is not added again, nor,
+   * with `dedupeTtlMs`, one added within that time (BullMQ's deduplication with a TTL: a small key that outlives
+   * the job's removal from the completed set). Rejects at once when Redis is not connected (after the first connection; before it, waits until `signal`
    * aborts, or 5 s without one), and never sends the job after that.
    */
   async enqueue(jobId: string, data: QueuedCallEvent, options: EnqueueOptions = {}): Promise<void> {
     const queue = await this.#ready(options.signal);
     const name = typeof data.event.name === 'string' ? data.event.name : 'call_event';
-    await queue.add(name, data, { ...this.#jobOptions, jobId });
+    const ttl = options.dedupeTtlMs;
+    await queue.add(
+      name,
+      data,
+      ttl !== undefined && ttl > 0
+        ? { ...this.#jobOptions, jobId, deduplication: { id: jobId, ttl } }
+        : { ...this.#jobOptions, jobId },
+    );
   }
 
   /**

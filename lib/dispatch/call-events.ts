@@ -279,8 +279,13 @@ export class CallEvents {
     const data = { event: serializeCallEvent(event), trace: observation.traceContext() };
     // Past the deadline the queue is told to give up, so it never stores a job whose handlers ran here.
     const controller = new AbortController();
-    const ms = this.#config.storeTimeoutMs;
-    await withDeadline(queue.enqueue(queueJobId(key), data, { signal: controller.signal }), ms, () => {
+    const config = this.#config;
+    const ms = config.storeTimeoutMs;
+    // The job id refuses a second job for the de-duplication TTL, whatever became of the first job: a redelivery
+    // enqueued again below never runs an event twice, even once its completed job has been dropped.
+    const options =
+      key === null ? { signal: controller.signal } : { signal: controller.signal, dedupeTtlMs: config.dedupeTtlMs };
+    await withDeadline(queue.enqueue(queueJobId(key), data, options), ms, () => {
       controller.abort();
       return new Error(`The queue did not answer within ${ms} ms`);
     });
@@ -288,7 +293,8 @@ export class CallEvents {
 
   /**
    * A redelivery refused by the claim is enqueued again under the same job id, which the queue ignores while it
-   * holds the job (waiting, running, failed, or completed within its retention). The claim may be that of a web
+   * holds the job (waiting, running, failed, or completed) and for the de-duplication TTL after it was added
+   * (`dedupeTtlMs`), so an event never runs twice this way. The claim may be that of a web
    * process that died between its claim and its enqueue: the job was never stored, and without this the event
    * would be lost, every redelivery answered as a duplicate. A failure changes nothing: it stays a duplicate.
    */

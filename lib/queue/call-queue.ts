@@ -53,6 +53,13 @@ export interface EnqueueOptions {
    * most 5 s for its first connection), which may outlast the caller's.
    */
   signal?: AbortSignal;
+  /**
+   * How long (ms) the job id refuses a second job whatever became of the first, completed and dropped from the
+   * queue's records included. CallEvents passes its de-duplication TTL for every event with a key, so that a
+   * redelivery it enqueues again (see `CallEvents`) never runs a job the queue already ran. Without it, a queue
+   * refuses a job id only while it holds the job.
+   */
+  dedupeTtlMs?: number;
 }
 
 /** A running worker. */

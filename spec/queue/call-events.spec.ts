@@ -299,6 +299,33 @@ describe('de-duplication with a queue', () => {
     expect(await workerQueue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: 1 });
   });
 
+  it('never runs an event twice once its completed job is dropped: the job id is refused for the dedupe TTL', async () => {
+    const seen: Seen[] = [];
+    const { name, web, worker, workerQueue } = webAndWorker(seen, { calls: { dedupe: { ttlMs: 60_000 } } });
+    const event = buildCallEvent(buildInCallLog({ uid: 'n2.2.dropped', call_state: '6' }));
+    const id = queueJobId('n2.2.dropped:user_answered:6');
+
+    const first = await web.receive(event);
+    worker.work();
+    expect(await eventually(async () => (await workerQueue.counts()).completed === 1)).toBe(true);
+    // What BullMQ does to the oldest completed jobs past KEEP_COMPLETED's count: the job is gone.
+    await admin.del(`bull:${name}:${id}`);
+    await admin.zrem(`bull:${name}:completed`, id);
+    const redelivered = await web.receive(event);
+    await delay(300);
+
+    expect([first, redelivered]).toEqual([
+      { duplicate: false, queued: true },
+      { duplicate: true, queued: false },
+    ]);
+    // The redelivery was offered to the queue again (a claim without a job looks the same), which refused it.
+    expect(await workerQueue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 });
+    expect(seen.map((run) => run.by)).toEqual(['worker']);
+    const ttl = await admin.pttl(`bull:${name}:de:${id}`);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
   it('refuses a second job by its id when the store cannot tell (down): while waiting and while running', async () => {
     const seen: Seen[] = [];
     const held = gate();

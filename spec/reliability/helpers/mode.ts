@@ -23,6 +23,10 @@ export function propertyParameters(
   factor = 20,
 ): { numRuns: number; interruptAfterTimeLimit: number; markInterruptAsFailure: boolean; seed?: number } {
   const runs = scaled(numRuns, factor);
-  const parameters = { numRuns: runs, interruptAfterTimeLimit: timeoutMs(20_000, factor), markInterruptAsFailure: false };
+  const parameters = {
+    numRuns: runs,
+    interruptAfterTimeLimit: timeoutMs(20_000, factor),
+    markInterruptAsFailure: false,
+  };
   return SEED === undefined ? parameters : { ...parameters, seed: SEED };
 }
