@@ -58,7 +58,8 @@ function fromMiddleware(middleware: ReturnType<typeof bodyParser.text>): Reader 
       middleware(req, RES, (error?: unknown) => {
         const body: unknown = Reflect.get(req, 'body');
         if (error) reject(error instanceof Error ? error : new Error('body-parser failed'));
-        else resolve(typeof body === 'string' ? body.length : Buffer.isBuffer(body) ? body.toString('utf8').length : -1);
+        else
+          resolve(typeof body === 'string' ? body.length : Buffer.isBuffer(body) ? body.toString('utf8').length : -1);
       });
     });
 }
