@@ -344,10 +344,10 @@ export class BullMQQueue implements CallQueue {
   }
 
   /**
-   * Stores the job; resolves once Redis holds it. A job id the queue already holds is not added again, nor,
-   * with `dedupeTtlMs`, one added within that time (BullMQ's deduplication with a TTL: a small key that outlives
-   * the job's removal from the completed set). Rejects at once when Redis is not connected (after the first connection; before it, waits until `signal`
-   * aborts, or 5 s without one), and never sends the job after that.
+   * Stores the job; resolves once Redis holds it. A job id the queue already holds is not added again, nor, with
+   * `dedupeTtlMs`, one added within that time (BullMQ's deduplication with a TTL: a small key that outlives the
+   * job's removal from the completed set). Rejects at once when Redis is not connected (after the first
+   * connection; before it, waits until `signal` aborts, or 5 s without one), and never sends the job after that.
    */
   async enqueue(jobId: string, data: QueuedCallEvent, options: EnqueueOptions = {}): Promise<void> {
     const queue = await this.#ready(options.signal);

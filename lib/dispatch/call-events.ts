@@ -119,6 +119,19 @@ function timedOut(what: string, ms: number): () => Error {
 export interface CallEvents extends GeneratedHandlerMethods {}
 
 /**
+ * With a queue, the claim that a redelivery of an event must not enqueue it again: its handlers ran in-process
+ * because the queue failed, or an earlier redelivery enqueued it. The event's de-duplication key with a suffix
+ * no default key has.
+ */
+function ranHereKey(key: string): string {
+  return `${key}#ran-here`;
+}
+
+function ranHereRequest(key: string, ttlMs: number): StoreRecordRequest {
+  return { dedupe: { key: ranHereKey(key), ttlMs }, session: null };
+}
+
+/**
  * Handlers per call event, and the dispatcher that runs them.
  *
  * @example
@@ -251,6 +264,7 @@ export class CallEvents {
         // The queue cannot take it: the handlers run here, as without a queue.
         observation.queueFailed();
         this.#reporter.report(new QueueError(event, cause));
+        if (claimed && key !== null) await this.#claimRanHere(event, key);
       }
     }
 
@@ -264,6 +278,7 @@ export class CallEvents {
       // Given back so that the sender's redelivery runs the handlers again.
       try {
         await this.#withStoreDeadline(this.store.release(key));
+        if (queue !== null) await this.#withStoreDeadline(this.store.release(ranHereKey(key)));
       } catch (cause) {
         this.#reporter.report(new StoreError(event, cause));
       }
@@ -294,17 +309,37 @@ export class CallEvents {
   /**
    * A redelivery refused by the claim is enqueued again under the same job id, which the queue ignores while it
    * holds the job (waiting, running, failed, or completed) and for the de-duplication TTL after it was added
-   * (`dedupeTtlMs`), so an event never runs twice this way. The claim may be that of a web
-   * process that died between its claim and its enqueue: the job was never stored, and without this the event
-   * would be lost, every redelivery answered as a duplicate. A failure changes nothing: it stays a duplicate.
+   * (`dedupeTtlMs`), so an event never runs twice this way. The claim may be that of a web process that died
+   * between its claim and its enqueue: the job was never stored, and without this the event would be lost, every
+   * redelivery answered as a duplicate. Not when the event's handlers ran in-process because the queue failed
+   * (its "ran here" claim is held): the queue has no trace of that event, and would run it a second time. A
+   * failure changes nothing: it stays a duplicate.
    */
   async #enqueueDuplicate(event: CallEvent, key: string | null, observation: EventObservation): Promise<void> {
     const queue = this.#config.queue;
     if (queue === null || key === null) return;
+    let marked = false;
     try {
+      // The claim doubles as the check: taken now, it says "not run here"; it is given back if the enqueue fails,
+      // so that a later redelivery tries again.
+      marked = (await this.#record(ranHereRequest(key, this.#config.dedupeTtlMs))).claimed;
+      if (!marked) return;
       await this.#enqueue(queue, event, key, observation);
     } catch {
       // Most redeliveries are of a job the queue holds; one that cannot be checked now is answered as before.
+      if (marked) await this.#withStoreDeadline(this.store.release(ranHereKey(key))).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Before the handlers run in-process because the queue failed: claims the event's "ran here" key, so that a
+   * redelivery is not enqueued again (see `#enqueueDuplicate`). Given back with the event's claim if they fail.
+   */
+  async #claimRanHere(event: CallEvent, key: string): Promise<void> {
+    try {
+      await this.#record(ranHereRequest(key, this.#config.dedupeTtlMs));
+    } catch (cause) {
+      this.#reporter.report(new StoreError(event, cause));
     }
   }
 

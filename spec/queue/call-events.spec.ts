@@ -531,12 +531,13 @@ describe('Redis unavailable at receipt', () => {
   async function webOnOther(
     seen: Seen[],
     options: CallEventsOptions,
-  ): Promise<{ web: CallEvents; url: string; errors: CallEventsError[] }> {
+    run?: () => unknown,
+  ): Promise<{ web: CallEvents; url: string; errors: CallEventsError[]; queue: BullMQQueue }> {
     const queue = new BullMQQueue({ connection: otherClient, name: fresh('calls') });
     toClose.push(() => queue.close());
     await queue.counts(); // connected and ready before Redis goes away
-    const web = capturing('web', seen, { queue, ...options });
-    return { web, url: await serve(web), errors: errorsOf(web) };
+    const web = capturing('web', seen, { queue, ...options }, run);
+    return { web, url: await serve(web), errors: errorsOf(web), queue };
   }
 
   async function timed<T>(operation: Promise<T>): Promise<{ value: T; ms: number }> {
@@ -572,6 +573,48 @@ describe('Redis unavailable at receipt', () => {
       ['queue_failed', 'n2.5.down-http'],
     ]);
     expect(errors.filter((error) => error instanceof StoreError)).toHaveLength(2);
+  });
+
+  it('stopped, then back: a redelivery of an event handled here is not queued; one whose handlers failed here is', async () => {
+    const seen: Seen[] = [];
+    let failing = false;
+    const { web, queue } = await webOnOther(seen, { store: new MemoryStore(), storeTimeoutMs: 400 }, () => {
+      if (failing) throw new Error('the CRM is down too');
+    });
+    const handled = buildCallEvent(buildInCallLog({ uid: 'n2.5.back-handled', call_state: '6' }));
+    const failed = buildCallEvent(buildInCallLog({ uid: 'n2.5.back-failed', call_state: '6' }));
+    await other.stop();
+
+    const first = await web.receive(handled);
+    failing = true;
+    const firstFailure = await web.receive(failed).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    failing = false;
+    await other.restart();
+    expect(
+      await eventually(() =>
+        queue.counts().then(
+          () => true,
+          () => false,
+        ),
+      ),
+    ).toBe(true);
+    const redeliveredHandled = await web.receive(handled);
+    const redeliveredFailed = await web.receive(failed);
+
+    expect(first).toEqual({ duplicate: false, queued: false });
+    expect(firstFailure).toBeInstanceOf(HandlerError);
+    // Handled here: the claim holds and the queue is not given the event (a worker would run it again).
+    expect(redeliveredHandled).toEqual({ duplicate: true, queued: false });
+    // Failed here: the claim was given back, so the redelivery is a new delivery, queued this time.
+    expect(redeliveredFailed).toEqual({ duplicate: false, queued: true });
+    expect(await queue.counts()).toEqual({ waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0 });
+    expect(seen.map((run) => [run.by, run.event.uid])).toEqual([
+      ['web', 'n2.5.back-handled'],
+      ['web', 'n2.5.back-failed'],
+    ]);
   });
 
   it('hung (CLIENT PAUSE): the enqueue gives up at storeTimeoutMs, the handlers run here, never a hung request', async () => {
