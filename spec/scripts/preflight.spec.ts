@@ -1,9 +1,19 @@
-// scripts/preflight.mjs (npm test's first step) says in one line what is missing and how to get it, and exits 1;
+// scripts/preflight.mjs (npm test's first step) runs npm ci on a fresh clone, says in one line what else is missing
+// and how to get it, and exits 1;
 // the specs' helpers look for redis-server and Chromium where it does, and a spec file without redis-server fails
 // once, clearly, without a TypeError from its afterAll.
 
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -123,21 +133,71 @@ describe('scripts/preflight.mjs', () => {
   });
 
   describe('in a copy of the package without node_modules', () => {
-    const copy = join(scratch, 'clone');
-    beforeAll(() => {
+    /** A copy of what the preflight reads: package.json and its scripts, no node_modules, no lockfile. */
+    function copyOfPackage(name: string): string {
+      const copy = join(scratch, name);
       mkdirSync(join(copy, 'scripts'), { recursive: true });
       for (const file of ['package.json', PREFLIGHT, join('scripts', 'test-tools.js')]) {
         copyFileSync(join(ROOT, file), join(copy, file));
       }
+      return copy;
+    }
+
+    /**
+     * An npm for the preflight to run (`npm_execpath`, as npm sets it): it records its arguments and directory,
+     * then installs every dependency of package.json as an empty package, or exits with `exitCode`.
+     */
+    function standInNpm(name: string, exitCode: number): { path: string; log: string } {
+      const path = join(scratch, `${name}-npm.cjs`);
+      const log = join(scratch, `${name}-npm.log`);
+      writeFileSync(
+        path,
+        [
+          "const fs = require('node:fs');",
+          "const path = require('node:path');",
+          `fs.writeFileSync(${JSON.stringify(log)}, JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd() }));`,
+          `if (${exitCode} !== 0) { console.error('npm ERR! stand-in failure'); process.exit(${exitCode}); }`,
+          "const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8'));",
+          'for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {',
+          "  fs.mkdirSync(path.join('node_modules', dependency), { recursive: true });",
+          "  fs.writeFileSync(path.join('node_modules', dependency, 'package.json'), '{}');",
+          '}',
+        ].join('\n'),
+      );
+      return { path, log };
+    }
+
+    it('runs npm ci first, says so in one line, then checks the rest as usual', async () => {
+      const copy = copyOfPackage('fresh');
+      const npm = standInNpm('fresh', 0);
+
+      const result = await preflight({ ...process.env, npm_execpath: npm.path }, [], copy);
+
+      expect([result.code, result.stderr]).toEqual([
+        0,
+        'preflight: node_modules is missing: installing the dependencies (npm ci)\n',
+      ]);
+      expect(JSON.parse(readFileSync(npm.log, 'utf8'))).toEqual({ args: ['ci', '--no-audit', '--no-fund'], cwd: copy });
+      expect(existsSync(join(copy, 'node_modules', 'ajv', 'package.json'))).toBe(true);
     });
 
-    it('says run npm ci, in one line', async () => {
-      const result = await preflight(process.env, [], copy);
+    it('says in one line that npm ci failed, and exits 1', async () => {
+      const copy = copyOfPackage('failing');
+      const npm = standInNpm('failing', 3);
 
-      expect([result.code, result.stderr]).toEqual([1, 'preflight: node_modules is missing: run npm ci\n']);
+      const result = await preflight({ ...process.env, npm_execpath: npm.path }, [], copy);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'preflight: node_modules is missing: installing the dependencies (npm ci)\n' +
+          'npm ERR! stand-in failure\n' +
+          'preflight: npm ci failed (exit status 3): see its output above\n',
+      );
+      expect(existsSync(join(copy, 'node_modules'))).toBe(false);
     });
 
-    it('is what npm test runs first: no MODULE_NOT_FOUND stack', async () => {
+    it('is what npm test runs first: the real npm ci is run, and its failure (no lockfile) is one line, no stack', async () => {
+      const copy = copyOfPackage('npm-test');
       const npm = process.env.npm_execpath;
       const result =
         npm !== undefined && npm.endsWith('.js')
@@ -145,7 +205,9 @@ describe('scripts/preflight.mjs', () => {
           : await run('npm', ['test'], { cwd: copy });
 
       expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain('preflight: node_modules is missing: run npm ci\n');
+      expect(result.stderr).toContain('preflight: node_modules is missing: installing the dependencies (npm ci)\n');
+      expect(result.stderr).toMatch(/package-lock\.json|npm-shrinkwrap\.json/);
+      expect(result.stderr).toMatch(/^preflight: npm ci failed \(exit status \d+\): see its output above$/m);
       expect(result.stdout + result.stderr).not.toMatch(/MODULE_NOT_FOUND|Cannot find module/);
     });
 
