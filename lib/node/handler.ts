@@ -56,9 +56,12 @@ const queries = new WeakMap<IncomingMessage, QueryParams>();
 
 /** The request's query parameters, parsed once per request however many pieces read them. */
 export function queryOfRequest(req: IncomingMessage): QueryParams {
+  const url = req.url ?? '';
+  // Most webhooks are POSTs without a query: the shared empty parameters, no entry per request in the WeakMap.
+  if (!url.includes('?')) return parseQuery('');
   let params = queries.get(req);
   if (params === undefined) {
-    params = parseQuery(searchOf(req.url ?? ''));
+    params = parseQuery(searchOf(url));
     queries.set(req, params);
   }
   return params;
