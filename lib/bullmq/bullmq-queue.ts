@@ -5,6 +5,7 @@ import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from '
 
 import { isMyOperatorWebhookError } from '../core/errors';
 import { describe, integerOption, optionError, readOptions } from '../core/options';
+import { isPlainObject } from '../core/values';
 import type {
   CallQueue,
   CallQueueCounts,
@@ -180,16 +181,13 @@ function storedFailure(error: unknown): Error {
   return new Error(isMyOperatorWebhookError(error) ? error.message : 'The job failed');
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Whether a job's data has the shape `enqueue` gives it (the event itself is checked when it is deserialised). */
 function isQueuedCallEvent(data: unknown): data is QueuedCallEvent {
-  if (!isRecord(data) || !isRecord(data.event)) return false;
+  if (!isPlainObject(data) || !isPlainObject(data.event)) return false;
   const { trace } = data;
   return (
     trace === null ||
-    (isRecord(trace) &&
+    (isPlainObject(trace) &&
       typeof trace.traceId === 'string' &&
       typeof trace.spanId === 'string' &&
       typeof trace.traceFlags === 'number')

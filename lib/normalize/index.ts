@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv';
 
 import type { CallEvent, CallEventFormat } from '../core/call-event';
 import { MyOperatorWebhookError } from '../core/errors';
+import { isPlainObject } from '../core/values';
 import { compileSchema, toValidationDetails, type PackageSchema } from '../schemas/ajv';
 import { AFTER_CALL_KEYS, afterCallV1Schema, type AfterCallLog } from '../schemas/aftercall-v1';
 import { IN_CALL_KEYS, inCallV1Schema, type InCallLog } from '../schemas/incall-v1';
@@ -62,11 +63,6 @@ const FORMATS: readonly PayloadFormat<unknown>[] = [
     normalize: normalizeInCallLog,
   }),
 ];
-
-/** Whether a value is a JSON object (not an array, not null). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Which format a decoded payload is in; `null` when it is none of them. */
 export function detectFormat(payload: unknown): CallEventFormat | null {

@@ -4,6 +4,7 @@
 
 import { createCallEvent, type CallEvent } from '../core/call-event';
 import { callEventDefinition, callEventNameForV2Type, type CallEventName } from '../core/call-states';
+import { isPlainObject } from '../core/values';
 import type { V2Event, V2Leg, V2Payload } from '../schemas/v2';
 import { answeredLegIndex, isAnsweredLeg, readAgentLegs, toCallAgent, type AgentLeg } from './agents';
 import type { NormalizeOptions } from './options';
@@ -31,10 +32,6 @@ export function isV2MessageEvent(envelope: Readonly<Record<string, unknown>>): b
   return type !== undefined && MESSAGE_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix));
 }
 
-function isObject<T extends object>(value: T | null | undefined): value is T {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The legs of type `agent`, in `leg_index` order (array order where it is missing). */
 function agentLegsOf(payload: V2Payload): V2Leg[] {
   const legs = (payload.legs ?? []).filter((leg) => toText(leg.type)?.toLowerCase() === 'agent');
@@ -47,7 +44,7 @@ function agentLegsOf(payload: V2Payload): V2Leg[] {
  * and the live events carry only the leg's `phone_number` (the agent's number), `dial_status` and `result`.
  */
 function toAgentLeg(leg: V2Leg, defaultCountryCode: string): AgentLeg {
-  const agent = isObject(leg.agent) ? leg.agent : null;
+  const agent = isPlainObject(leg.agent) ? leg.agent : null;
   const record = toCallAgent({
     id: toText(agent?.uuid),
     name: toText(agent?.name),
@@ -153,7 +150,7 @@ export function normalizeV2Event(envelope: V2Event, options: NormalizeOptions, r
   const filename = toText(payload.recording_filename);
   const url = toText(payload.recording_url);
   event.recording = filename === null && url === null ? null : { filename, url };
-  const department = isObject(payload.department) ? payload.department : null;
+  const department = isPlainObject(payload.department) ? payload.department : null;
   const departmentId = toText(department?.id);
   const departmentName = toText(department?.name);
   event.department =
@@ -161,7 +158,7 @@ export function normalizeV2Event(envelope: V2Event, options: NormalizeOptions, r
 
   event.referenceId = toText(payload.ref_id);
   event.clientRefId = toText(payload.client_ref_id);
-  event.jobId = toText(isObject(payload.obd_campaign) ? payload.obd_campaign.job_id : null);
+  event.jobId = toText(isPlainObject(payload.obd_campaign) ? payload.obd_campaign.job_id : null);
 
   event.agents = agentFields.agents;
   event.users = agentFields.users;

@@ -3,7 +3,7 @@
 // parser already decoded. Transport-free: every adapter hands it the body's text or the decoded value.
 
 import { MyOperatorWebhookError } from '../core/errors';
-import { isPlainObject } from '../normalize';
+import { isPlainObject } from '../core/values';
 import { formFieldCandidates } from './form-body';
 
 /** What a request's `Content-Type` says about its body. */

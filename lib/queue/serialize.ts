@@ -15,6 +15,7 @@ import {
   type PhoneNumber,
 } from '../core/call-event';
 import { isCallEventName, type CallEventName } from '../core/call-states';
+import { isPlainObject } from '../core/values';
 import { compactKey } from '../store/compact-key';
 import type { SerializedCallEvent } from './call-queue';
 
@@ -29,9 +30,6 @@ function notAnEvent(field: string, expected: string): TypeError {
 }
 
 type Reader<T> = (value: unknown, field: string) => T;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const text: Reader<string> = (value, field) => {
   if (typeof value !== 'string') throw notAnEvent(field, 'a string');
@@ -86,7 +84,7 @@ const textList: Reader<string[]> = (value, field) => {
 };
 
 function objectWith(value: unknown, field: string, expected: string): Record<string, unknown> {
-  if (!isRecord(value)) throw notAnEvent(field, expected);
+  if (!isPlainObject(value)) throw notAnEvent(field, expected);
   return value;
 }
 
@@ -222,7 +220,7 @@ export function serializeCallEvent(event: CallEvent): SerializedCallEvent {
  * @example const event = deserializeCallEvent(job.data.event);
  */
 export function deserializeCallEvent(data: unknown): CallEvent {
-  if (!isRecord(data)) throw new TypeError(`${PREFIX} the job's event must be an object`);
+  if (!isPlainObject(data)) throw new TypeError(`${PREFIX} the job's event must be an object`);
   if (data.v !== SERIALIZED_CALL_EVENT_VERSION) {
     throw new TypeError(`${PREFIX} the job's event is not of version ${SERIALIZED_CALL_EVENT_VERSION} of the format`);
   }
