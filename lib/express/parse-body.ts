@@ -3,11 +3,9 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import { MyOperatorWebhookError } from '../core/errors';
 import { normalizePayload } from '../normalize';
-import { callLogFromParsedRequest, isDecodedBody, rawBodyText } from '../node/handler';
-import { hasBody, readBody } from '../node/read-body';
-import { BODYLESS_METHODS, callLogFromText, mediaKind } from '../pipeline/call-log';
+import { readCallLog } from '../node/handler';
+import { mediaKind } from '../pipeline/call-log';
 import { PARSE_BODY_OPTION_KEYS, resolveBodyOptions, type ParseMyOperatorBodyOptions } from '../pipeline/webhook';
 import { readOptions } from '../core/options';
 
@@ -35,46 +33,29 @@ export function parseMyOperatorBody(options: Readonly<ParseMyOperatorBodyOptions
     );
   };
 
-  /** Normalises the payload, sets the event and calls next() once, outside the try (a later throw is its own). */
-  function settle(req: Request, next: NextFunction, decode: () => unknown): void {
-    let event;
-    try {
-      event = normalizePayload(decode(), normalize, new Date());
-    } catch (error) {
-      next(error);
-      return;
-    }
-    req.callEvent = event;
-    next();
-  }
-
   return function myOperatorParseBody(req: Request, res: Response, next: NextFunction): void {
-    const kind = mediaKind(req.headers['content-type']);
-    if (rawBodyText(req) !== null || isDecodedBody(req.body)) {
-      settle(req, next, () => callLogFromParsedRequest(req, kind, field, warnOnce));
-      return;
-    }
-    if (!hasBody(req)) {
-      // GET webhooks carry their data in the query string; a POST with neither body nor query has no call log.
-      if (BODYLESS_METHODS.has(req.method) || req.url.includes('?')) next();
-      else next(new MyOperatorWebhookError('missing_call_log'));
-      return;
-    }
-    if (kind === 'other') {
-      req.resume();
-      next(new MyOperatorWebhookError('unsupported_media_type'));
-      return;
-    }
-    readBody(req, res, limit, (error, text) => {
-      if (error !== null) {
+    readCallLog(req, res, limit, field, warnOnce, (error, payload, source) => {
+      if (error) {
         next(error);
         return;
       }
-      settle(req, next, () => {
-        const payload = callLogFromText(text, kind, field);
-        req.body = kind === 'form' ? { [field]: payload } : payload;
-        return payload;
-      });
+      // No body: a GET webhook, whose data is in the query string (mapQueryParams()).
+      if (source === 'none') {
+        next();
+        return;
+      }
+      if (source === 'read') {
+        req.body = mediaKind(req.headers['content-type']) === 'form' ? { [field]: payload } : payload;
+      }
+      let event;
+      try {
+        event = normalizePayload(payload, normalize, new Date());
+      } catch (thrown) {
+        next(thrown);
+        return;
+      }
+      req.callEvent = event;
+      next();
     });
   };
 }

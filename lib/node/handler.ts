@@ -117,6 +117,65 @@ export function callLogFromParsedRequest(
   }
 }
 
+/** Where `readCallLog` found the call log: a body an app-level parser read, the body it read, or no body. */
+export type CallLogSource = 'parsed' | 'read' | 'none';
+
+/** Called once: the error to answer with, or the call log (`undefined` when there is no body) and its source. */
+export type CallLogCallback = (error: unknown, payload: unknown, source: CallLogSource) => void;
+
+/**
+ * The body stages of every Node adapter: the call log from a body an app-level parser already read, else from the
+ * body read off the stream with `limit`. A bodiless GET (or a request with a query string) has no call log
+ * (`undefined`, source `none`); a bodiless POST is `missing_call_log`, another media type
+ * `unsupported_media_type`.
+ */
+export function readCallLog(
+  req: ParsedRequest,
+  res: ServerResponse,
+  limit: number,
+  field: string,
+  warnOnce: (() => void) | null,
+  done: CallLogCallback,
+): void {
+  const kind = mediaKind(req.headers['content-type']);
+  if (rawBodyText(req) !== null || isDecodedBody(req.body)) {
+    let payload: unknown;
+    try {
+      payload = callLogFromParsedRequest(req, kind, field, warnOnce);
+    } catch (error) {
+      done(error, undefined, 'parsed');
+      return;
+    }
+    done(null, payload, 'parsed');
+    return;
+  }
+  if (!hasBody(req)) {
+    // GET webhooks carry their data in the query string; a POST with neither body nor query has no call log.
+    if (BODYLESS_METHODS.has(req.method ?? 'GET') || (req.url ?? '').includes('?')) done(null, undefined, 'none');
+    else done(new MyOperatorWebhookError('missing_call_log'), undefined, 'none');
+    return;
+  }
+  if (kind === 'other') {
+    req.resume();
+    done(new MyOperatorWebhookError('unsupported_media_type'), undefined, 'none');
+    return;
+  }
+  readBody(req, res, limit, (error, text) => {
+    if (error !== null) {
+      done(error, undefined, 'read');
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = callLogFromText(text, kind, field);
+    } catch (thrown) {
+      done(thrown, undefined, 'read');
+      return;
+    }
+    done(null, payload, 'read');
+  });
+}
+
 /**
  * The Node core of an all-in-one webhook. `serveAll`: the caller already matched the path (the Express Router);
  * otherwise `pipeline.path` is matched here.
@@ -187,35 +246,9 @@ export function createNodeWebhook(pipeline: WebhookPipeline, serveAll: boolean):
         );
         return;
       }
-      const kind = mediaKind(req.headers['content-type']);
-      if (rawBodyText(parsed) !== null || isDecodedBody(parsed.body)) {
-        proceed(callLogFromParsedRequest(parsed, kind, field, warnOnce));
-        return;
-      }
-      if (!hasBody(req)) {
-        // GET webhooks carry their data in the query string; a POST with neither body nor query has no call log.
-        if (BODYLESS_METHODS.has(req.method ?? 'GET') || (req.url ?? '').includes('?')) proceed(undefined);
-        else fail(new MyOperatorWebhookError('missing_call_log'));
-        return;
-      }
-      if (kind === 'other') {
-        req.resume();
-        fail(new MyOperatorWebhookError('unsupported_media_type'));
-        return;
-      }
-      readBody(req, res, limit, (error, text) => {
-        if (error !== null) {
-          fail(error);
-          return;
-        }
-        let payload: unknown;
-        try {
-          payload = callLogFromText(text, kind, field);
-        } catch (thrown) {
-          fail(thrown);
-          return;
-        }
-        proceed(payload);
+      readCallLog(parsed, res, limit, field, warnOnce, (error, payload) => {
+        if (error) fail(error);
+        else proceed(payload);
       });
     } catch (error) {
       fail(error);
