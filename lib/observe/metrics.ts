@@ -180,9 +180,8 @@ abstract class Collector<S extends ValueSeries | HistogramSeries> {
   }
 }
 
-/** A counter; a labelled series shows once it counted something, like prom-client's. */
-export class CounterCollector extends Collector<ValueSeries> {
-  readonly type = 'counter';
+/** One number per series; a labelled series shows once it is not 0, like prom-client's. */
+abstract class ValueCollector extends Collector<ValueSeries> {
   protected create(labels: Labels): ValueSeries {
     return new ValueSeries(labels);
   }
@@ -191,15 +190,14 @@ export class CounterCollector extends Collector<ValueSeries> {
   }
 }
 
+/** A counter. */
+export class CounterCollector extends ValueCollector {
+  readonly type = 'counter';
+}
+
 /** A gauge (only unlabelled ones here). */
-export class GaugeCollector extends Collector<ValueSeries> {
+export class GaugeCollector extends ValueCollector {
   readonly type = 'gauge';
-  protected create(labels: Labels): ValueSeries {
-    return new ValueSeries(labels);
-  }
-  protected snapshot(series: ValueSeries, values: MetricValue[], always: boolean): void {
-    if (always || series.value !== 0) values.push({ value: series.value, labels: { ...series.labels } });
-  }
 }
 
 /** A histogram with {@link DURATION_BUCKETS}, rendered as prom-client renders its own (`_bucket`, `_sum`, `_count`). */
