@@ -1,6 +1,7 @@
 // What the benchmark processes share: the built package, the IPC messages between the runner and its children,
 // and the statistics.
 
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
@@ -253,4 +254,35 @@ export function formatRates(rates: Rates, unit: string): string {
     `${formatInteger(rates.perCpuSecond)} ${unit}/CPU-s, ${formatInteger(rates.perWallSecond)} ${unit}/wall-s ` +
     `(wall runs: ${rates.wallRuns.map(formatInteger).join(', ')})`
   );
+}
+
+/** Waits for the first message that passes `guard`, or fails after `timeoutMs` or when the child exits. */
+export function waitForMessage<T>(
+  child: ChildProcess,
+  guard: (message: unknown) => message is T,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`${what}: no answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const onMessage = (message: unknown): void => {
+      if (!guard(message)) return;
+      cleanup();
+      resolve(message);
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`${what}: exited with code ${String(code)} before answering`));
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }

@@ -29,6 +29,7 @@ import {
   loadPackage,
   WEBHOOK_PATH,
   type LoadReport,
+  waitForMessage,
 } from './common';
 import { canReadProcCpu, choosePinning, procCpuMicros, spawnPinned, type Pinning } from './pinning';
 import { serve } from './servers/lifecycle';
@@ -290,31 +291,6 @@ function runRateRole(): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The runner
-
-function waitForMessage<T>(child: ChildProcess, guard: (m: unknown) => m is T, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`${what}: no answer within ${ms / 1000} s`));
-    }, ms);
-    const onMessage = (message: unknown): void => {
-      if (!guard(message)) return;
-      cleanup();
-      resolve(message);
-    };
-    const onExit = (code: number | null): void => {
-      cleanup();
-      reject(new Error(`${what}: exited with code ${String(code)}`));
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

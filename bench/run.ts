@@ -26,6 +26,7 @@ import {
   type ProfileStop,
   type Rates,
   type Spread,
+  waitForMessage,
 } from './common';
 import { printMemoryResult, type MemoryResult } from './micro/memory';
 import { printNormalizeResults, type NormalizeResult } from './micro/normalize';
@@ -216,37 +217,6 @@ function machine(): Record<string, string | number> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes
-
-/** Waits for the first message that passes `guard`, or fails after `timeoutMs` or when the child exits. */
-function waitForMessage<T>(
-  child: ChildProcess,
-  guard: (message: unknown) => message is T,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`${what}: no answer within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    const onMessage = (message: unknown): void => {
-      if (!guard(message)) return;
-      cleanup();
-      resolve(message);
-    };
-    const onExit = (code: number | null): void => {
-      cleanup();
-      reject(new Error(`${what}: exited with code ${String(code)} before answering`));
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
 
 /** Ends a child this runner started: SIGTERM, then SIGKILL if it has not exited within 5 s. */
 function stopChild(child: ChildProcess): Promise<void> {
