@@ -1,5 +1,5 @@
 import { CALL_EVENTS, CALL_EVENT_NAMES, callEventNameForState } from '../../lib';
-import { callEventDefinition, isCallEventName } from '../../lib/core/call-states';
+import { callEventDefinition, callEventNameForV2Type, isCallEventName } from '../../lib/core/call-states';
 import { CallEvents } from '../../lib/dispatch/call-events';
 
 describe('the call-state table', () => {
@@ -93,16 +93,12 @@ describe('the lifecycle columns of the call-state table', () => {
   });
 
   it('puts the IVR greeting between the call coming in and its agents being dialled', () => {
-    expect(callEventDefinition('ivr_started')).toEqual({
-      name: 'ivr_started',
+    expect(callEventNameForV2Type('call.ivr_started')).toBe('ivr_started');
+    expect(callEventDefinition('ivr_started')).toMatchObject({
       callState: null,
-      v2EventTypes: ['call.ivr_started'],
-      stage: 1,
       endsCall: false,
       ofCall: true,
       handler: 'onIvrStarted',
-      description: 'The IVR greeting started playing to the caller (Webhook v2)',
-      callTypes: 'Incoming',
     });
     expect(callEventDefinition('incoming_call').stage).toBeLessThan(callEventDefinition('ivr_started').stage);
     expect(callEventDefinition('ivr_started').stage).toBeLessThan(callEventDefinition('dialing_users').stage);
@@ -116,16 +112,12 @@ describe('the lifecycle columns of the call-state table', () => {
       handler: 'onMessage',
       description: 'A WhatsApp event on the same Webhook v2 endpoint: acknowledged, never a call',
     });
-    expect(callEventDefinition('message').v2EventTypes).toEqual([
-      'message.received',
-      'message.sent',
-      'message.read',
-      'message.delivered',
-      'message.failed',
-      'message.link_tracking',
-      'conversation.assign',
-      'conversation.close',
-    ]);
+    const types = callEventDefinition('message').v2EventTypes;
+    expect(types.length).toBeGreaterThan(0);
+    for (const type of types) {
+      expect(type).toMatch(/^(message|conversation)\./);
+      expect(callEventNameForV2Type(type)).toBe('message');
+    }
   });
 
   it("takes both of MyOperator's spellings of the disposition event, and the panel's label", () => {
