@@ -3,7 +3,6 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-import { MyOperatorWebhookError } from '../core/errors';
 import { nodeHeaderReader, parseBasicAuthorization, queryOfRequest } from '../node/handler';
 import { compileAuthenticator, type AuthenticateOptions } from '../pipeline/auth';
 
@@ -17,13 +16,12 @@ import { compileAuthenticator, type AuthenticateOptions } from '../pipeline/auth
 export function authenticate(options: Readonly<AuthenticateOptions>): RequestHandler {
   const authenticator = compileAuthenticator('authenticate()', options);
   const challenge = authenticator.challenge;
-  const failure = challenge === null ? {} : { headers: { 'WWW-Authenticate': challenge } };
   return function myOperatorAuthenticate(req: Request, res: Response, next: NextFunction): void {
     if (authenticator.check(nodeHeaderReader(req), () => queryOfRequest(req), parseBasicAuthorization)) {
       next();
       return;
     }
     if (challenge !== null) res.setHeader('WWW-Authenticate', challenge);
-    next(new MyOperatorWebhookError('unauthorized', failure));
+    next(authenticator.rejection());
   };
 }

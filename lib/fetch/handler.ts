@@ -62,12 +62,7 @@ export function myOperatorFetchHandler(options: Readonly<MyOperatorHandlerOption
     const query = (): QueryParams => (params ??= parseQuery(url.search.slice(1)));
     const headers = request.headers;
     if (authenticator !== null && !authenticator.check((name) => headers.get(name), query, parseBasicHeader)) {
-      return errorAnswer(
-        new MyOperatorWebhookError(
-          'unauthorized',
-          authenticator.challenge === null ? {} : { headers: { 'WWW-Authenticate': authenticator.challenge } },
-        ),
-      );
+      return errorAnswer(authenticator.rejection());
     }
     const receivedAt = new Date();
     const kind = mediaKind(headers.get('content-type'));

@@ -238,12 +238,7 @@ export function createNodeWebhook(pipeline: WebhookPipeline, serveAll: boolean):
 
     try {
       if (authenticator !== null && !authenticator.check(nodeHeaderReader(req), query, parseBasicAuthorization)) {
-        fail(
-          new MyOperatorWebhookError(
-            'unauthorized',
-            authenticator.challenge === null ? {} : { headers: { 'WWW-Authenticate': authenticator.challenge } },
-          ),
-        );
+        fail(authenticator.rejection());
         return;
       }
       readCallLog(parsed, res, limit, field, warnOnce, (error, payload) => {

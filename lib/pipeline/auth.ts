@@ -2,6 +2,7 @@
 // when configured and compared per request in constant time. Transport-free: adapters pass a header reader, the
 // query parameters and a Basic parser (basic-auth on Node, a Web-standard one for the Fetch API).
 
+import { MyOperatorWebhookError } from '../core/errors';
 import { describe, optionError, optionKeys, readOptions, stringOption } from '../core/options';
 import type { QueryParams } from './query-string';
 
@@ -73,6 +74,8 @@ export interface Authenticator {
   readonly readsQuery: boolean;
   /** Whether every configured check passes. */
   check(header: HeaderReader, query: () => Readonly<QueryParams>, parseBasic: BasicParser): boolean;
+  /** The 401 `unauthorized` to answer a failed check with (its `WWW-Authenticate` header with Basic). */
+  rejection(): MyOperatorWebhookError;
 }
 
 function secretList(factory: string, name: string, value: unknown, what: string): string[] {
@@ -168,9 +171,12 @@ export function compileAuthenticator(factory: string, options: unknown): Authent
     throw optionError(factory, '"realm" must be printable ASCII without quotes or backslashes');
   }
 
+  const challenge = basic ? `Basic realm="${realm}"` : null;
+  const failure = challenge === null ? {} : { headers: { 'WWW-Authenticate': challenge } };
   return {
-    challenge: basic ? `Basic realm="${realm}"` : null,
+    challenge,
     readsQuery: query !== null,
+    rejection: () => new MyOperatorWebhookError('unauthorized', failure),
     check(header, readQuery, parseBasic): boolean {
       let ok = true;
       if (headers) for (const [name, values] of headers) ok = matchesAny(header(name), values) && ok;
