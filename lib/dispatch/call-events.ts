@@ -222,9 +222,7 @@ export class CallEvents {
 
   async #receive(event: CallEvent, ctx: CallEventContext): Promise<ReceiveResult> {
     const config = this.#config;
-    const chosenKey = config.dedupeKey === null ? null : config.dedupeKey(event);
-    // A custom key() that gives '' (or, from JavaScript, undefined) means "no key", never one key shared by all.
-    const key = typeof chosenKey === 'string' && chosenKey !== '' ? chosenKey : null;
+    const key = this.#keyOf(event);
     const observation = this.#observer.event(event, key);
     const request = this.#storeRequest(event, key);
 
@@ -287,6 +285,14 @@ export class CallEvents {
     observation.end('failed');
     this.#reporter.report(error);
     throw error;
+  }
+
+  /** The event's de-duplication key, `null` when it has none. */
+  #keyOf(event: CallEvent): string | null {
+    const dedupeKey = this.#config.dedupeKey;
+    const chosen = dedupeKey === null ? null : dedupeKey(event);
+    // A custom key() that gives '' (or, from JavaScript, undefined) means "no key", never one key shared by all.
+    return typeof chosen === 'string' && chosen !== '' ? chosen : null;
   }
 
   /** Enqueues the event under the job id of its key, within `storeTimeoutMs`. */
@@ -469,8 +475,7 @@ export class CallEvents {
   async #handleJob(job: CallQueueJob): Promise<void> {
     const event = deserializeCallEvent(job.data.event);
     const config = this.#config;
-    const chosenKey = config.dedupeKey === null ? null : config.dedupeKey(event);
-    const key = typeof chosenKey === 'string' && chosenKey !== '' ? chosenKey : null;
+    const key = this.#keyOf(event);
     const observation = this.#observer.job(event, key, job.data.trace);
     let records: readonly SessionEventRecord[] | null = null;
     if (config.sessionTtlMs !== null && event.uid !== null) {
